@@ -1,0 +1,116 @@
+/* test_util.c - unit tests for util and buf. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "buf.h"
+#include "util.h"
+
+static const struct parse_case {
+	const char	*in;
+	uint64_t	 min, max;
+	int		 rc;
+	uint64_t	 want;
+} parse_cases[] = {
+	{ "0", 0, 10, 0, 0 },
+	{ "10", 0, 10, 0, 10 },
+	{ "11", 0, 10, -1, 0 },
+	{ "", 0, 10, -1, 0 },
+	{ "-1", 0, 10, -1, 0 },
+	{ " 1", 0, 10, -1, 0 },
+	{ "1x", 0, 10, -1, 0 },
+	{ "18446744073709551615", 0, UINT64_MAX, 0, UINT64_MAX },
+	{ "18446744073709551616", 0, UINT64_MAX, -1, 0 },
+	{ "99999999999999999999999", 0, UINT64_MAX, -1, 0 },
+	{ "65535", 1, 65535, 0, 65535 },
+	{ NULL, 0, 0, 0, 0 }
+};
+
+static void
+test_parse_u64(void **state)
+{
+	const struct parse_case *c;
+
+	(void)state;
+	for (c = parse_cases; c->in != NULL; c++) {
+		uint64_t v = 12345;
+
+		assert_int_equal(util_parse_u64(c->in, c->min, c->max, &v),
+		    c->rc);
+		if (c->rc == 0)
+			assert_true(v == c->want);
+		else
+			assert_true(v == 12345);
+	}
+}
+
+static void
+test_strlcpy(void **state)
+{
+	char d[4];
+
+	(void)state;
+	assert_int_equal(util_strlcpy(d, "ab", sizeof(d)), 2);
+	assert_string_equal(d, "ab");
+	assert_int_equal(util_strlcpy(d, "abcdef", sizeof(d)), 6);
+	assert_string_equal(d, "abc");
+}
+
+static void
+test_buf_cap(void **state)
+{
+	struct buf b;
+	int i;
+
+	(void)state;
+	buf_init(&b, 10);
+	assert_int_equal(buf_append(&b, "12345", 5), 0);
+	assert_int_equal(buf_append(&b, "67890", 5), 0);
+	assert_int_equal(buf_append(&b, "x", 1), -1);
+	assert_int_equal(b.len, 10);
+	assert_memory_equal(b.data, "1234567890", 10);
+	buf_consume(&b, 3);
+	assert_string_equal(buf_cstr(&b), "4567890");
+	assert_int_equal(buf_printf(&b, "%d", 123), 0);
+	assert_int_equal(buf_printf(&b, "%d", 4), -1);
+	assert_string_equal(buf_cstr(&b), "4567890123");
+	buf_reset(&b);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(buf_append(&b, "z", 1), 0);
+	assert_int_equal(buf_append(&b, "z", 1), -1);
+	buf_free(&b);
+	buf_free(&b);
+}
+
+static void
+test_buf_large_printf(void **state)
+{
+	struct buf b;
+	char big[600];
+
+	(void)state;
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	buf_init(&b, 0);
+	assert_int_equal(buf_printf(&b, "<%s>", big), 0);
+	assert_int_equal(b.len, sizeof(big) + 1);
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_strlcpy),
+		cmocka_unit_test(test_buf_cap),
+		cmocka_unit_test(test_buf_large_printf),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

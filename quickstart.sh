@@ -94,7 +94,7 @@ summary() {
 run_check() {	# run_check DIR
 	say "make check in $1/"
 	rc=0
-	(cd "$1" && make -j2 check) || rc=1
+	(cd "$1" && make check) || rc=1
 	if [ $rc -ne 0 ] && [ -f "$1/test-suite.log" ]; then
 		# Show what failed, for the CI log.
 		grep -E '^(FAIL|ERROR|XPASS):' "$1/test-suite.log" || true

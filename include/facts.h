@@ -1,0 +1,101 @@
+/*
+ * facts.h - the named facts the fingerprint matcher judges: one table
+ * computed from one or more transcripts (a live probe run: one transcript
+ * per probe, labelled with the probe name; a capture session: one
+ * unlabelled transcript).
+ *
+ * Facts come from CONTENT wherever possible (which verb the client sent and
+ * how the reply came back), so the same fingerprints judge live probes and
+ * captures; a probe label is used only where content cannot tell (the
+ * "starttls-inner" transcript, the dialogue inside TLS).  The full list of
+ * facts, their values and the rules behind them is in docs/fingerprints.md.
+ * (The module is "facts", not "features": include/features.h would shadow
+ * glibc's <features.h> for every file built with -Iinclude.)
+ *
+ * Every fact has a text value; numeric facts (codes, counts, 0/1 flags)
+ * also carry a number (is_num) and compare numerically.  Fact names are
+ * copied; values are owned by the table; a fact set twice keeps its first
+ * value (first probe that shows it wins) unless facts_set_* is told to
+ * replace.  Evidence (an escaped wire line and the probe it came from) is
+ * optional per fact.
+ *
+ * Ownership: a struct facts is caller storage (stack or embedded);
+ * facts_init() prepares it, facts_free() releases what it holds
+ * (NULL is a no-op).  The table is capped at MG_FACTS_MAX facts; past it
+ * further facts are counted in f->dropped, never stored.  Nothing here
+ * prints; facts_from_transcripts() returns 0, or -1 with errbuf set
+ * when its arguments are unusable (it never fails on hostile bytes).
+ */
+#ifndef FACTS_H
+#define FACTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mg_limits.h"
+
+struct transcript;
+
+/* Facts kept per table (a full probe run yields ~150). */
+#define MG_FACTS_MAX		1024
+/* Longest fact name and longest text value kept (values are cut). */
+#define MG_FACT_NAME_MAX	64
+#define MG_FACT_VALUE_MAX	256
+
+struct fact {
+	char	 name[MG_FACT_NAME_MAX];
+	char	*value;		/* text value, owned, never NULL */
+	int	 is_num;	/* value is a decimal integer */
+	int64_t	 num;		/* the number when is_num */
+	char	*evidence;	/* escaped wire line, owned, may be NULL */
+	char	*source;	/* probe label or "session", may be NULL */
+};
+
+struct facts {
+	struct fact	*f;
+	size_t		 n, size;
+	uint64_t	 dropped;	/* facts refused by the cap */
+};
+
+void	facts_init(struct facts *fs);
+void	facts_free(struct facts *fs);
+
+/*
+ * Compute every fact from n transcripts into out (which is initialised
+ * here; free it with facts_free even on error).  n == 0 gives a table
+ * with conn.connected = 0 and nothing else, which the matcher calls
+ * inconclusive.
+ */
+int	facts_from_transcripts(struct transcript *const *t, size_t n,
+	    struct facts *out, char *errbuf);
+
+/* Setters: keep the first value unless replace != 0. */
+void	facts_set_int(struct facts *fs, const char *name, int64_t v,
+	    int replace);
+void	facts_set_str(struct facts *fs, const char *name,
+	    const char *v, int replace);
+/* Attach evidence (escaped text, copied) and source to an existing fact. */
+void	facts_set_evidence(struct facts *fs, const char *name,
+	    const char *evidence, const char *source);
+
+/* Lookup; NULL when absent. */
+const struct fact *facts_get(const struct facts *fs,
+	    const char *name);
+/* Numeric value of a numeric fact, def when absent or not numeric. */
+int64_t	facts_get_int(const struct facts *fs, const char *name,
+	    int64_t def);
+/* Text value, def when absent. */
+const char *facts_get_str(const struct facts *fs, const char *name,
+	    const char *def);
+
+/*
+ * Is name a fact this module can produce (exact names and the patterns
+ * ehlo.kw.NAME, verb.NAME.*, tls.inner.kw.NAME, anomaly.NAME)?  The
+ * fingerprint loader uses it to refuse typos.
+ */
+int	facts_known(const char *name);
+
+/* Verbs probed one by one (verb.NAME.*), NULL-terminated. */
+extern const char *const facts_verbs[];
+
+#endif /* FACTS_H */

@@ -1,0 +1,26 @@
+/*
+ * out_json.h - the JSON rendering of a report, built with jansson (never
+ * by hand), one object per target or session; out_json_write() prints it
+ * as one line (JSON Lines for several).  The schema is docs/json-schema.md
+ * and is an interface: --save/--compare baselines depend on it.
+ *
+ * Ownership: out_json_report() returns a new reference the caller
+ * releases with json_decref().  out_json_write() returns 0, or -1 on a
+ * stdio/jansson error.  Never prints anything else, never exits.
+ */
+#ifndef OUT_JSON_H
+#define OUT_JSON_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "report.h"
+
+/* Schema version, the "schema" key of every object. */
+#define OUT_JSON_SCHEMA	1
+
+json_t	*out_json_report(const struct report *r);
+int	 out_json_write(FILE *fp, json_t *obj);
+
+#endif /* OUT_JSON_H */

@@ -1,0 +1,129 @@
+/*
+ * report.h - what mailguard tells the engineer about one target or one
+ * captured session: the verdict, the evidence exactly as received
+ * (escaped with escape_wire), masked EHLO keywords decoded to their likely
+ * originals, which verbs pass and how refused ones came back, the effects
+ * on mail and the fix (both from the fingerprint file), and one line per
+ * probe.  out_text.h and out_json.h render it.
+ *
+ * Build it in one call (report_from_probes / report_from_capture_session:
+ * facts, match and report) or from parts already computed
+ * (report_build).  Program drivers may add notes (lock-down test, exposure,
+ * compare) with report_add_note; they are printed after the fix.
+ *
+ * Ownership: a report owns every string in it (all copies, all escaped
+ * already, safe for a terminal and for JSON); it keeps no pointer into the
+ * transcripts, the facts or the db, which may be freed first.
+ * report_free(NULL) is a no-op.  Nothing here prints or fails: hostile
+ * bytes end up escaped, an empty probe run ends up inconclusive.
+ */
+#ifndef REPORT_H
+#define REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fp_match.h"
+
+struct transcript;
+
+/* Caps on each list in a report. */
+#define MG_REPORT_ITEMS_MAX	256
+/* Escaped text kept per evidence line / probe reply. */
+#define MG_REPORT_TEXT_MAX	2048
+
+struct report_match {
+	char		*name, *family, *generation, *ref;
+	int		 weight;
+	char		**facts;	/* "ehlo.code == 500 (500)" */
+	size_t		 nfacts;
+};
+
+struct report_evidence {
+	char		*source;	/* probe label or "session" */
+	char		*what;		/* "greeting", "EHLO reply", ... */
+	char		*text;		/* escaped wire bytes */
+};
+
+struct report_keyword {
+	char		*masked;	/* as received, escaped */
+	size_t		 length;
+	char		*decoded;	/* "STARTTLS" or "HELP|TURN|ATRN" */
+};
+
+struct report_verb {
+	char		*verb;		/* "STARTTLS" */
+	char		*status;	/* "passes", "refused", "x-filled",
+					 * "answered-ok", "no-reply",
+					 * "not-probed" */
+	int		 code;		/* 0: none */
+	char		*reply;		/* escaped first line, may be "" */
+};
+
+struct report_effect {
+	char		*name;
+	char		*text;
+};
+
+struct report_probe {
+	char		*name;
+	char		*sent;		/* escaped bytes sent (C>S) */
+	char		*reply;		/* escaped bytes received (S>C) */
+	char		*classification;
+};
+
+struct report_note {
+	char		*section;	/* "lockdown", "exposure", ... */
+	char		*text;
+};
+
+struct report {
+	char			*target;	/* as the user typed it */
+	char			*address;	/* server address text */
+	uint16_t		 port;
+	/* Capture sessions only (is_capture). */
+	int			 is_capture;
+	size_t			 session_index;
+	char			*client;
+	uint16_t		 cport;
+
+	struct fp_verdict	 verdict;
+	char			*summary;	/* one line, e.g. "Cisco ASA
+						 * inspect esmtp (asa)" */
+	struct report_match	*matched;	size_t nmatched;
+	struct report_evidence	*evidence;	size_t nevidence;
+	struct report_keyword	*keywords;	size_t nkeywords;
+	struct report_verb	*verbs;		size_t nverbs;
+	struct report_effect	*effects;	size_t neffects;
+	char			**fix;		size_t nfix;
+	char			*fix_generation;
+	struct report_probe	*probes;	size_t nprobes;
+	struct report_note	*notes;		size_t nnotes;
+	char			**anomalies;	size_t nanomalies;
+						/* "name: count" */
+	uint64_t		 dropped;	/* items refused by caps */
+};
+
+/* Live probe run: n transcripts, each labelled with its probe name. */
+struct report	*report_from_probes(const struct fp_db *db,
+		    const char *target, const char *address, uint16_t port,
+		    struct transcript *const *t, size_t n);
+/* One captured session (t->client/server/ports give the addresses). */
+struct report	*report_from_capture_session(const struct fp_db *db,
+		    struct transcript *t, size_t session_index);
+/* From parts already computed (fs and res as fp_match left them). */
+struct report	*report_build(const char *target, const char *address,
+		    uint16_t port, const struct facts *fs,
+		    const struct fp_result *res, const struct fp_db *db,
+		    struct transcript *const *t, size_t n);
+void		 report_free(struct report *r);
+
+void		 report_add_note(struct report *r, const char *section,
+		    const char *text);
+/*
+ * Exit status for mailguard-detect: 0 family none, 1 pix/asa/proxy
+ * (interference), 3 inconclusive.  For several reports: the worst.
+ */
+int		 report_exit_code(const struct report *r);
+
+#endif /* REPORT_H */

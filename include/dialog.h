@@ -22,7 +22,7 @@
  *    exchange in flight is marked gap.
  *
  * Ownership: the dialog owns copies of everything (command bytes, parsed
- * commands, replies); it does not point into the transcript, which may be
+ * commands whose slices point into the copied line, replies); it does not point into the transcript, which may be
  * freed first.  dialog_free(NULL) is a no-op.  Caps: MG_DIALOG_EXCH_MAX
  * exchanges, MG_DIALOG_ORPHANS_MAX orphans, MG_DIALOG_ANOM_MAX anomalies;
  * past a cap the item is counted in the *_dropped field.  Never prints;
@@ -34,10 +34,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "smtp_cmd.h"
 #include "smtp_reply.h"
 
 struct transcript;
-struct smtp_cmd;
 
 #define MG_DIALOG_EXCH_MAX	4096
 #define MG_DIALOG_ORPHANS_MAX	256
@@ -59,8 +59,8 @@ struct dialog_exchange {
 	uint8_t		*line;		/* raw command line incl. CRLF, owned */
 	size_t		 linelen;
 	char		 verb[24];	/* first word upper-cased, printable */
-	struct smtp_cmd	*cmd;		/* parsed (smtp_cmd.h), owned, may be
-					 * NULL when unparsable */
+	struct smtp_cmd	 cmd;		/* parsed; slices point into line */
+	int		 cmd_rc;	/* smtp_cmd_parse(): SMTP_OK/INVALID */
 	unsigned	 segments;	/* DATA events that carried the line */
 	int		 pipelined;	/* sent before the previous reply */
 	uint64_t	 ts_us;		/* first byte of the command */

@@ -51,8 +51,8 @@ struct smtp_ext_list {
 	struct smtp_ext	*v;
 	size_t		 n;
 	size_t		 nmasked;
-	/* 1 when the masked keywords' letters run A, B, C... in order: the
-	 * ASA's counter (evidence of ASA, not of another vendor). */
+	/* 1 when there are masked keywords and their letters run A, B, C...
+	 * in order: the ASA counter (evidence of ASA, not another vendor). */
 	int		 letters_consistent;
 };
 

@@ -1,0 +1,244 @@
+/* smtp_ext.c - EHLO keyword parser and decoder of ASA-masked keywords. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "smtp_ext.h"
+#include "util.h"
+
+/* What the ASA does to a keyword (behaviour reference section 2). */
+enum smtp_ext_fate {
+	SMTP_EXT_FATE_MASKED,	/* OBS or INF: masked by inspect esmtp */
+	SMTP_EXT_FATE_UNKNOWN,	/* no report either way */
+	SMTP_EXT_FATE_PASSES,	/* OBS: seen passing unchanged */
+};
+
+/*
+ * Known EHLO keywords, grouped by fate and, inside a group, by how often
+ * they are seen in the wild.  Fates from the behaviour reference section
+ * 2 (ASA): "Seen passing: 8BITMIME, AUTH, AUTH=, DSN, ENHANCEDSTATUSCODES,
+ * ETRN, PIPELINING, SIZE, VRFY. INF: BINARYMIME and CHECKPOINT may also
+ * pass; CHUNKING, SMTPUTF8, X-EXPS, X-LINK2STATE, XEXCH50, STARTTLS, HELP,
+ * DELIVERBY are masked."  Symptom texts in the same reference: Exchange
+ * "451 5.7.3 Cannot achieve Exchange Server authentication" (X-EXPS,
+ * X-ANONYMOUSTLS masked), "250-XXXXXXXA" then 500 to STARTTLS.
+ */
+static const struct smtp_ext_known {
+	const char		*kw;
+	enum smtp_ext_fate	 fate;
+} smtp_ext_known[] = {
+	{ .kw = "STARTTLS", .fate = SMTP_EXT_FATE_MASKED },	/* RFC 3207 */
+	{ .kw = "CHUNKING", .fate = SMTP_EXT_FATE_MASKED },	/* RFC 3030 */
+	{ .kw = "SMTPUTF8", .fate = SMTP_EXT_FATE_MASKED },	/* RFC 6531 */
+	{ .kw = "X-EXPS", .fate = SMTP_EXT_FATE_MASKED },	/* Exchange */
+	{ .kw = "X-LINK2STATE", .fate = SMTP_EXT_FATE_MASKED },	/* Exchange */
+	{ .kw = "XEXCH50", .fate = SMTP_EXT_FATE_MASKED },	/* Exchange */
+	{ .kw = "HELP", .fate = SMTP_EXT_FATE_MASKED },		/* RFC 5321 */
+	{ .kw = "DELIVERBY", .fate = SMTP_EXT_FATE_MASKED },	/* RFC 2852 */
+	{ .kw = "X-ANONYMOUSTLS", .fate = SMTP_EXT_FATE_UNKNOWN }, /* Exch. */
+	{ .kw = "BINARYMIME", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 3030 */
+	{ .kw = "CHECKPOINT", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 1845 */
+	{ .kw = "PIPECONNECT", .fate = SMTP_EXT_FATE_UNKNOWN },	/* Exim */
+	{ .kw = "REQUIRETLS", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 8689 */
+	{ .kw = "MT-PRIORITY", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 6710 */
+	{ .kw = "LIMITS", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 9422 */
+	{ .kw = "XCLIENT", .fate = SMTP_EXT_FATE_UNKNOWN },	/* Postfix */
+	{ .kw = "XFORWARD", .fate = SMTP_EXT_FATE_UNKNOWN },	/* Postfix */
+	{ .kw = "UTF8SMTP", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 5336 */
+	{ .kw = "TURN", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 821 */
+	{ .kw = "ATRN", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 2645 */
+	{ .kw = "EXPN", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 5321 */
+	{ .kw = "VERB", .fate = SMTP_EXT_FATE_UNKNOWN },	/* Sendmail */
+	{ .kw = "ONEX", .fate = SMTP_EXT_FATE_UNKNOWN },	/* Sendmail */
+	{ .kw = "XUSR", .fate = SMTP_EXT_FATE_UNKNOWN },	/* Sendmail */
+	{ .kw = "MTRK", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 3885 */
+	{ .kw = "RRVS", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 7293 */
+	{ .kw = "FUTURERELEASE", .fate = SMTP_EXT_FATE_UNKNOWN }, /* 4865 */
+	{ .kw = "NO-SOLICITING", .fate = SMTP_EXT_FATE_UNKNOWN }, /* 3865 */
+	{ .kw = "CONPERM", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 4141 */
+	{ .kw = "CONNEG", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 4141 */
+	{ .kw = "SEND", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 821 */
+	{ .kw = "SOML", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 821 */
+	{ .kw = "SAML", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 821 */
+	{ .kw = "PIPELINING", .fate = SMTP_EXT_FATE_PASSES },	/* RFC 2920 */
+	{ .kw = "8BITMIME", .fate = SMTP_EXT_FATE_PASSES },	/* RFC 6152 */
+	{ .kw = "SIZE", .fate = SMTP_EXT_FATE_PASSES },		/* RFC 1870 */
+	{ .kw = "AUTH", .fate = SMTP_EXT_FATE_PASSES },		/* RFC 4954 */
+	{ .kw = "AUTH=", .fate = SMTP_EXT_FATE_PASSES },	/* pre-4954 */
+	{ .kw = "DSN", .fate = SMTP_EXT_FATE_PASSES },		/* RFC 3461 */
+	{ .kw = "ENHANCEDSTATUSCODES", .fate = SMTP_EXT_FATE_PASSES },
+	{ .kw = "ETRN", .fate = SMTP_EXT_FATE_PASSES },		/* RFC 1985 */
+	{ .kw = "VRFY", .fate = SMTP_EXT_FATE_PASSES },		/* RFC 5321 */
+	{ .kw = NULL, .fate = SMTP_EXT_FATE_UNKNOWN }
+};
+
+int
+smtp_ext_is_masked(const char *p, size_t len, char *letter)
+{
+	size_t i;
+
+	/* ASA: (length - 1) 'X' then one capital letter, at least "XA". */
+	if (len < 2 || p[len - 1] < 'A' || p[len - 1] > 'Z')
+		return 0;
+	for (i = 0; i + 1 < len; i++)
+		if (p[i] != 'X')
+			return 0;
+	if (letter != NULL)
+		*letter = p[len - 1];
+	return 1;
+}
+
+size_t
+smtp_ext_decode(size_t len, const char **out, size_t max)
+{
+	const struct smtp_ext_known *k;
+	size_t n = 0;
+	int fate;
+
+	for (fate = SMTP_EXT_FATE_MASKED; fate <= SMTP_EXT_FATE_PASSES;
+	    fate++) {
+		for (k = smtp_ext_known; k->kw != NULL; k++) {
+			if ((int)k->fate != fate || strlen(k->kw) != len)
+				continue;
+			if (n < max)
+				out[n] = k->kw;
+			n++;
+		}
+	}
+	return n;
+}
+
+int
+smtp_ext_asa_masks(const char *kw)
+{
+	const struct smtp_ext_known *k;
+
+	for (k = smtp_ext_known; k->kw != NULL; k++) {
+		if (strcasecmp(k->kw, kw) != 0)
+			continue;
+		if (k->fate == SMTP_EXT_FATE_MASKED)
+			return 1;
+		return k->fate == SMTP_EXT_FATE_PASSES ? 0 : -1;
+	}
+	return -1;
+}
+
+/* RFC 5321 4.1.1.1: ehlo-keyword = (ALPHA / DIGIT) *(ALPHA/DIGIT/"-") */
+static int
+smtp_ext_kw_ok(const char *p, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++) {
+		char ch = p[i];
+		int alnum = (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+
+		if (!alnum && (i == 0 || ch != '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Fill e from one reply line's text (after "250-" / "250 "). */
+static void
+smtp_ext_line(struct smtp_ext *e, const char *t, size_t len)
+{
+	size_t tok = 0, kl, pstart, copy;
+
+	while (tok < len && t[tok] != ' ')
+		tok++;
+	/* Old "AUTH=LOGIN PLAIN" form: keyword "AUTH=" and its params. */
+	for (kl = 0; kl < tok && t[kl] != '='; kl++)
+		;
+	if (kl < tok) {
+		kl++;
+		pstart = kl;
+		if (kl == 5 && strncasecmp(t, "AUTH=", 5) == 0)
+			e->anomalies |= SMTP_EXT_OLD_AUTH;
+		if (!smtp_ext_kw_ok(t, kl - 1))
+			e->anomalies |= SMTP_EXT_BAD_CHARS;
+	} else {
+		pstart = tok < len ? tok + 1 : tok;
+		if (kl > 0 && !smtp_ext_kw_ok(t, kl))
+			e->anomalies |= SMTP_EXT_BAD_CHARS;
+	}
+	if (kl == 0)
+		e->anomalies |= SMTP_EXT_EMPTY;
+	e->kwlen = kl;
+	copy = kl;
+	if (copy >= sizeof(e->keyword)) {
+		copy = sizeof(e->keyword) - 1;
+		e->anomalies |= SMTP_EXT_LONG;
+	}
+	memcpy(e->keyword, t, copy);
+	e->keyword[copy] = '\0';
+	e->params_len = len - pstart;
+	e->params = xmalloc(e->params_len + 1);
+	memcpy(e->params, t + pstart, e->params_len);
+	e->params[e->params_len] = '\0';
+	e->masked = smtp_ext_is_masked(t, kl, &e->mask_letter);
+	if (e->masked)
+		e->mask_len = kl;
+}
+
+int
+smtp_ext_parse(const struct smtp_reply *r, struct smtp_ext_list *out)
+{
+	struct smtp_ext *e;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (r == NULL || r->code != 250)
+		return -1;
+	if (r->nlines < 2)
+		return 0;
+	out->v = xcalloc(r->nlines - 1, sizeof(*out->v));
+	out->letters_consistent = 1;
+	for (i = 1; i < r->nlines; i++) {
+		e = &out->v[out->n++];
+		e->position = i;
+		e->mask_index = -1;
+		smtp_ext_line(e, r->lines[i].text, r->lines[i].len);
+		if (!e->masked)
+			continue;
+		/* ASA letters count A, B, C... over one reply's masked
+		 * keywords (behaviour reference 2, OBS). */
+		e->mask_index = (int)out->nmasked++;
+		if (e->mask_letter != 'A' + e->mask_index) {
+			e->anomalies |= SMTP_EXT_LETTER_OUT_OF_ORDER;
+			out->letters_consistent = 0;
+		}
+	}
+	if (out->nmasked == 0)
+		out->letters_consistent = 0;
+	return 0;
+}
+
+void
+smtp_ext_list_free(struct smtp_ext_list *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].params);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+const struct smtp_ext *
+smtp_ext_find(const struct smtp_ext_list *l, const char *kw)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i].keyword, kw) == 0)
+			return &l->v[i];
+	return NULL;
+}

@@ -1,0 +1,219 @@
+/* facts.c - the named-fact table: set, get, and the list of known names. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "facts.h"
+#include "util.h"
+
+/* Verbs probed one by one (behaviour reference section 4.4), then the
+ * legacy ones --exposure asks about. */
+const char *const facts_verbs[] = {
+	"AUTH", "STARTTLS", "BDAT", "X-LINK2STATE", "XEXCH50", "ETRN",
+	"VRFY", "HELP", "EXPN", "TURN", "ATRN", "X-EXPS", "VERB", "WIZ",
+	"DEBUG", "KILL", NULL
+};
+
+/* Exact fact names (docs/fingerprints.md lists them with their values). */
+static const char *const facts_exact[] = {
+	"conn.connected", "conn.transcripts", "conn.dropped", "conn.timeouts",
+	"greeting.class", "greeting.lines", "greeting.code", "greeting.text",
+	"greeting.end",
+	"ehlo.code", "ehlo.keywords", "ehlo.masked", "ehlo.mask_letters_ok",
+	"ehlo.xquoted", "ehlo.text", "ehlo.lines", "ehlo.end",
+	"helo.code", "helo.text",
+	"unknown.code", "unknown.xquoted", "unknown.text", "unknown.end",
+	"mail.8bitmime.code", "mail.smtputf8.code",
+	"seg1.code", "seg1.xquoted", "seg1.end",
+	"pipelined.count", "pipelined.ok",
+	"starttls.offered", "starttls.code",
+	"tls.ok", "tls.kw_masked_outside", "tls.kw_missing_outside",
+	"tls.kw_xmasked_outside", "tls.greeting_diff", "tls.inner.ehlo.code",
+	"tls.inner.keywords",
+	"eod_split.code", "eod_split.answered",
+	"data.code", "anomalies.total",
+	NULL
+};
+
+/* Patterns: prefix, then a name, then an optional fixed suffix. */
+static const struct facts_pattern {
+	const char	*prefix;
+	const char	*suffix;	/* NULL: any name, no suffix */
+} facts_patterns[] = {
+	{ .prefix = "ehlo.kw.", .suffix = NULL },
+	{ .prefix = "tls.inner.kw.", .suffix = NULL },
+	{ .prefix = "anomaly.", .suffix = NULL },
+	{ .prefix = "verb.", .suffix = ".code" },
+	{ .prefix = "verb.", .suffix = ".xquoted" },
+	{ .prefix = "verb.", .suffix = ".same_as_unknown" },
+	{ .prefix = "verb.", .suffix = ".text" },
+	{ .prefix = "verb.", .suffix = ".end" },
+	{ .prefix = NULL, .suffix = NULL },
+};
+
+void
+facts_init(struct facts *fs)
+{
+	memset(fs, 0, sizeof(*fs));
+}
+
+void
+facts_free(struct facts *fs)
+{
+	size_t i;
+
+	if (fs == NULL)
+		return;
+	for (i = 0; i < fs->n; i++) {
+		free(fs->f[i].value);
+		free(fs->f[i].evidence);
+		free(fs->f[i].source);
+	}
+	free(fs->f);
+	memset(fs, 0, sizeof(*fs));
+}
+
+static struct fact *
+facts_find(const struct facts *fs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++)
+		if (strcmp(fs->f[i].name, name) == 0)
+			return &fs->f[i];
+	return NULL;
+}
+
+/* The slot for name: existing (when replace) or new; NULL to keep. */
+static struct fact *
+facts_slot(struct facts *fs, const char *name, int replace)
+{
+	struct fact *f;
+
+	if ((f = facts_find(fs, name)) != NULL) {
+		if (!replace)
+			return NULL;
+		free(f->value);
+		f->value = NULL;
+		return f;
+	}
+	if (fs->n >= MG_FACTS_MAX || strlen(name) >= MG_FACT_NAME_MAX) {
+		fs->dropped++;
+		return NULL;
+	}
+	if (fs->n == fs->size) {
+		fs->size = fs->size ? fs->size * 2 : 64;
+		fs->f = xreallocarray(fs->f, fs->size, sizeof(*fs->f));
+	}
+	f = &fs->f[fs->n++];
+	memset(f, 0, sizeof(*f));
+	util_strlcpy(f->name, name, sizeof(f->name));
+	return f;
+}
+
+void
+facts_set_int(struct facts *fs, const char *name, int64_t v, int replace)
+{
+	struct fact *f;
+
+	if ((f = facts_slot(fs, name, replace)) == NULL)
+		return;
+	f->value = xasprintf("%lld", (long long)v);
+	f->is_num = 1;
+	f->num = v;
+}
+
+void
+facts_set_str(struct facts *fs, const char *name, const char *v,
+    int replace)
+{
+	struct fact *f;
+	uint64_t u;
+
+	if ((f = facts_slot(fs, name, replace)) == NULL)
+		return;
+	f->value = xstrndup(v != NULL ? v : "", MG_FACT_VALUE_MAX);
+	f->is_num = 0;
+	f->num = 0;
+	if (util_parse_u64(f->value, 0, INT64_MAX, &u) == 0) {
+		f->is_num = 1;
+		f->num = (int64_t)u;
+	}
+}
+
+void
+facts_set_evidence(struct facts *fs, const char *name, const char *evidence,
+    const char *source)
+{
+	struct fact *f;
+
+	if ((f = facts_find(fs, name)) == NULL || f->evidence != NULL)
+		return;
+	if (evidence != NULL)
+		f->evidence = xstrndup(evidence, 4 * MG_FACT_VALUE_MAX);
+	if (source != NULL)
+		f->source = xstrdup(source);
+}
+
+const struct fact *
+facts_get(const struct facts *fs, const char *name)
+{
+	return facts_find(fs, name);
+}
+
+int64_t
+facts_get_int(const struct facts *fs, const char *name, int64_t def)
+{
+	const struct fact *f = facts_find(fs, name);
+
+	return f != NULL && f->is_num ? f->num : def;
+}
+
+const char *
+facts_get_str(const struct facts *fs, const char *name, const char *def)
+{
+	const struct fact *f = facts_find(fs, name);
+
+	return f != NULL ? f->value : def;
+}
+
+/* A keyword or verb name: letters, digits, '-', '=' ... no dots. */
+static int
+facts_name_ok(const char *p, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++) {
+		char c = p[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '=' ||
+		    c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+facts_known(const char *name)
+{
+	const struct facts_pattern *pt;
+	size_t i, n = strlen(name), pl, sl;
+
+	for (i = 0; facts_exact[i] != NULL; i++)
+		if (strcmp(facts_exact[i], name) == 0)
+			return 1;
+	for (pt = facts_patterns; pt->prefix != NULL; pt++) {
+		pl = strlen(pt->prefix);
+		sl = pt->suffix != NULL ? strlen(pt->suffix) : 0;
+		if (n <= pl + sl || strncmp(name, pt->prefix, pl) != 0)
+			continue;
+		if (sl > 0 && strcmp(name + n - sl, pt->suffix) != 0)
+			continue;
+		if (facts_name_ok(name + pl, n - pl - sl))
+			return 1;
+	}
+	return 0;
+}

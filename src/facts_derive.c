@@ -1,0 +1,650 @@
+/* facts_derive.c - derive the named facts from transcripts via dialogs. */
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dialog.h"
+#include "escape.h"
+#include "facts.h"
+#include "smtp_ext.h"
+#include "transcript.h"
+#include "util.h"
+
+static char *facts_reply_text(const struct smtp_reply *);
+
+/* Keywords whose absence from an EHLO reply is itself a fact. */
+static const char *const facts_kw_watch[] = {
+	"STARTTLS", "AUTH", "8BITMIME", "PIPELINING", "CHUNKING",
+	"BINARYMIME", "SMTPUTF8", "SIZE", "DSN", "ENHANCEDSTATUSCODES",
+	"X-LINK2STATE", "XEXCH50", "X-EXPS", "HELP", "ETRN", "VRFY",
+	"DELIVERBY", NULL
+};
+
+/*
+ * RFC 3207 4.2 / behaviour reference 4.5: keywords a server may
+ * legitimately add, drop or change once TLS is up; never evidence.
+ */
+static const char *const facts_kw_tls_legit[] = {
+	"STARTTLS", "AUTH", "AUTH=", "X-ANONYMOUSTLS", NULL
+};
+
+static int
+facts_in_list(const char *const *list, const char *s)
+{
+	size_t i;
+
+	for (i = 0; list[i] != NULL; i++)
+		if (strcasecmp(list[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* Escaped first line of a reply, code included ("250 Ok"). */
+static char *
+facts_reply_line(const struct smtp_reply *r)
+{
+	struct buf b;
+	char *s;
+
+	if (r->nlines == 0)
+		return xstrdup("");
+	buf_init(&b, MG_FACT_VALUE_MAX * 4);
+	if (r->lines[0].code > 0)
+		buf_printf(&b, "%03d%c", r->lines[0].code,
+		    r->lines[0].sep ? r->lines[0].sep : ' ');
+	escape_wire(&b, (const uint8_t *)r->lines[0].text, r->lines[0].len,
+	    ESCAPE_TERM);
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+/* Longest run of 'X' in [p, p+n). */
+static size_t
+facts_xrun(const uint8_t *p, size_t n)
+{
+	size_t i, run = 0, best = 0;
+
+	for (i = 0; i < n; i++) {
+		run = p[i] == 'X' ? run + 1 : 0;
+		if (run > best)
+			best = run;
+	}
+	return best;
+}
+
+/*
+ * Did the server quote back a run of X the client never sent (behaviour
+ * reference 4.3: proof of X-filling by ASA inspect esmtp / PIX fixup)?
+ */
+static int
+facts_xquoted(const struct dialog_exchange *x)
+{
+	size_t i, best = 0, run, sent;
+
+	if (!x->has_reply)
+		return 0;
+	for (i = 0; i < x->reply.nlines; i++) {
+		run = facts_xrun((const uint8_t *)x->reply.lines[i].text,
+		    x->reply.lines[i].len);
+		if (run > best)
+			best = run;
+	}
+	sent = facts_xrun(x->line, x->linelen);
+	return best >= 4 && best > sent;
+}
+
+static void
+facts_set_end(struct facts *fs, const char *prefix,
+    const struct dialog_exchange *x)
+{
+	char name[MG_FACT_NAME_MAX];
+
+	snprintf(name, sizeof(name), "%s.end", prefix);
+	facts_set_str(fs, name, dialog_end_name(x->end), 0);
+}
+
+/* PREFIX.code, PREFIX.text, PREFIX.end, PREFIX.xquoted of one exchange. */
+static void
+facts_exchange(struct facts *fs, const char *prefix,
+    const struct dialog_exchange *x, const char *source)
+{
+	char name[MG_FACT_NAME_MAX], *line;
+
+	snprintf(name, sizeof(name), "%s.code", prefix);
+	if (facts_get(fs, name) != NULL)
+		return;		/* first probe that shows it wins */
+	facts_set_int(fs, name, x->has_reply ? x->reply.code : 0, 0);
+	facts_set_end(fs, prefix, x);
+	snprintf(name, sizeof(name), "%s.xquoted", prefix);
+	facts_set_int(fs, name, facts_xquoted(x), 0);
+	if (!x->has_reply)
+		return;
+	line = facts_reply_line(&x->reply);
+	snprintf(name, sizeof(name), "%s.code", prefix);
+	facts_set_evidence(fs, name, line, source);
+	snprintf(name, sizeof(name), "%s.text", prefix);
+	facts_set_str(fs, name, line, 0);
+	free(line);
+}
+
+/* ehlo.kw.NAME for every keyword: offered, masked (by decoding), absent. */
+static void
+facts_ehlo_keywords(struct facts *fs, const char *prefix,
+    const struct smtp_ext_list *l)
+{
+	char name[MG_FACT_NAME_MAX];
+	const char *cand[8];
+	size_t i, j, nc;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].masked || l->v[i].keyword[0] == '\0')
+			continue;
+		snprintf(name, sizeof(name), "%s%s", prefix, l->v[i].keyword);
+		for (j = strlen(prefix); name[j] != '\0'; j++)
+			name[j] = (char)toupper((unsigned char)name[j]);
+		if (facts_known(name))
+			facts_set_str(fs, name, "offered", 0);
+	}
+	for (i = 0; i < l->n; i++) {
+		if (!l->v[i].masked)
+			continue;
+		nc = smtp_ext_decode(l->v[i].mask_len, cand, 8);
+		for (j = 0; j < nc && j < 8; j++) {
+			snprintf(name, sizeof(name), "%s%s", prefix, cand[j]);
+			if (facts_known(name))
+				facts_set_str(fs, name, "masked", 0);
+		}
+	}
+	for (i = 0; facts_kw_watch[i] != NULL; i++) {
+		snprintf(name, sizeof(name), "%s%s", prefix, facts_kw_watch[i]);
+		facts_set_str(fs, name, "absent", 0);
+	}
+}
+
+/* The first EHLO outside TLS. */
+static void
+facts_ehlo(struct facts *fs, const struct dialog_exchange *x,
+    const char *source)
+{
+	struct smtp_ext_list l;
+	const struct smtp_ext *st;
+	char *line;
+
+	if (facts_get(fs, "ehlo.code") != NULL)
+		return;
+	facts_exchange(fs, "ehlo", x, source);
+	if (!x->has_reply)
+		return;
+	facts_set_int(fs, "ehlo.lines", (int64_t)x->reply.nlines, 0);
+	memset(&l, 0, sizeof(l));
+	if (smtp_ext_parse(&x->reply, &l) == 0) {
+		facts_set_int(fs, "ehlo.keywords", (int64_t)l.n, 0);
+		facts_set_int(fs, "ehlo.masked", (int64_t)l.nmasked, 0);
+		facts_set_int(fs, "ehlo.mask_letters_ok",
+		    l.nmasked > 0 && l.letters_consistent, 0);
+		facts_ehlo_keywords(fs, "ehlo.kw.", &l);
+		st = smtp_ext_find(&l, "STARTTLS");
+		facts_set_int(fs, "starttls.offered", st != NULL, 0);
+		line = facts_reply_text(&x->reply);
+		facts_set_evidence(fs, "ehlo.keywords", line, source);
+		facts_set_evidence(fs, "ehlo.masked", line, source);
+		free(line);
+	} else {
+		facts_set_int(fs, "ehlo.keywords", 0, 0);
+		facts_set_int(fs, "ehlo.masked", 0, 0);
+		facts_set_int(fs, "ehlo.mask_letters_ok", 0, 0);
+		facts_set_int(fs, "starttls.offered", 0, 0);
+	}
+	smtp_ext_list_free(&l);
+}
+
+/* Escaped full text of a reply, lines joined with "\n". */
+static char *
+facts_reply_text(const struct smtp_reply *r)
+{
+	struct buf b;
+	size_t i;
+	char *s;
+
+	buf_init(&b, 16 * 1024);
+	for (i = 0; i < r->nlines; i++) {
+		if (i > 0)
+			buf_append_str(&b, "\\n");
+		if (r->lines[i].code > 0)
+			buf_printf(&b, "%03d%c", r->lines[i].code,
+			    r->lines[i].sep ? r->lines[i].sep : ' ');
+		escape_wire(&b, (const uint8_t *)r->lines[i].text,
+		    r->lines[i].len, ESCAPE_TERM);
+	}
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+/* MAIL FROM with BODY=8BITMIME / SMTPUTF8 (RFC 6152, RFC 6531). */
+static void
+facts_mail(struct facts *fs, const struct dialog_exchange *x,
+    const char *source)
+{
+	if (x->cmd.body == SMTP_BODY_8BITMIME)
+		facts_exchange(fs, "mail.8bitmime", x, source);
+	if (x->cmd.smtputf8)
+		facts_exchange(fs, "mail.smtputf8", x, source);
+}
+
+static void
+facts_verb(struct facts *fs, const struct dialog_exchange *x,
+    const char *source)
+{
+	char prefix[MG_FACT_NAME_MAX];
+	const char *v = smtp_cmd_verb_name(x->cmd.verb);
+
+	if (!facts_in_list(facts_verbs, v))
+		return;
+	snprintf(prefix, sizeof(prefix), "verb.%s", v);
+	facts_exchange(fs, prefix, x, source);
+	if (x->cmd.verb == SMTP_VERB_STARTTLS)
+		facts_exchange(fs, "starttls", x, source);
+}
+
+/* One exchange outside TLS, by what the client sent. */
+static void
+facts_one(struct facts *fs, const struct dialog_exchange *x,
+    const char *source)
+{
+	/* A command sent one byte per segment (behaviour reference 4.6,
+	 * Cisco 113423 interactive telnet). */
+	if (x->segments >= 3 && x->segments + 2 >= x->linelen)
+		facts_exchange(fs, "seg1", x, source);
+	switch (x->cmd.verb) {
+	case SMTP_VERB_EHLO:
+		facts_ehlo(fs, x, source);
+		break;
+	case SMTP_VERB_HELO:
+		facts_exchange(fs, "helo", x, source);
+		break;
+	case SMTP_VERB_MAIL:
+		facts_mail(fs, x, source);
+		break;
+	case SMTP_VERB_UNKNOWN:
+		if (x->cmd.anomalies & (SMTP_CMD_NO_VERB |
+		    SMTP_CMD_VERB_XFILLED))
+			break;
+		facts_exchange(fs, "unknown", x, source);
+		break;
+	case SMTP_VERB_DATA:
+		facts_exchange(fs, "data", x, source);
+		if (x->eod_split && facts_get(fs, "eod_split.code") == NULL) {
+			facts_set_int(fs, "eod_split.code", x->has_body_reply ?
+			    x->body_reply.code : 0, 0);
+			facts_set_int(fs, "eod_split.answered",
+			    x->has_body_reply, 0);
+		}
+		break;
+	default:
+		facts_verb(fs, x, source);
+		break;
+	}
+}
+
+/* Is [p, p+n) "DDD" then ' ' or '-' then one or more '*'? */
+static int
+facts_star_line(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	if (n < 5 || !isdigit(p[0]) || !isdigit(p[1]) || !isdigit(p[2]) ||
+	    (p[3] != ' ' && p[3] != '-'))
+		return 0;
+	for (i = 4; i < n; i++)
+		if (p[i] != '*')
+			return 0;
+	return 1;
+}
+
+static int
+facts_all_stars(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != '*')
+			return 0;
+	return n > 0;
+}
+
+/*
+ * greeting.class from the raw greeting (behaviour reference 2 and 4.1).
+ * Order matters: smtp-sink's "220 ********" before asa-star, asa-star
+ * before Postfix's wider 2/0 rule.
+ */
+static const char *
+facts_greeting_class(const struct dialog *d)
+{
+	const uint8_t *p = d->greeting_raw, *end, *nl;
+	size_t n = d->greeting_rawlen, len, nlines = 0, star = 0, after4 = 0;
+	size_t i, text = 0, stars = 0, set20 = 1;
+
+	if (!d->has_greeting || n == 0)
+		return "none";
+	end = p + n;
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		len = (nl != NULL ? (size_t)(nl - p) : (size_t)(end - p));
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		nlines++;
+		if (facts_star_line(p, len))
+			star++;
+		else if (nlines > 1 && facts_all_stars(p, len))
+			after4++;
+		text += len > 4 ? len - 4 : 0;
+		/* Postfix smtp_proto.c: strspn(text, "20 *\t\n") == len. */
+		for (i = 0; i < len; i++) {
+			if (p[i] == '*')
+				stars++;
+			else if (strchr("20 \t", p[i]) == NULL || p[i] == 0)
+				set20 = 0;
+		}
+		p = nl != NULL ? nl + 1 : end;
+	}
+	if (text == 0)
+		return "empty";
+	if (nlines == 1 && d->greeting_rawlen >= 12 &&
+	    memcmp(d->greeting_raw, "220 ********", 12) == 0 &&
+	    (d->greeting_rawlen == 12 ||
+	    d->greeting_raw[12] == '\r' || d->greeting_raw[12] == '\n'))
+		return "smtp-sink";
+	if (star == nlines)
+		return "asa-star";
+	if (star >= 1 && star + after4 == nlines)
+		return "pix-after4";
+	if (set20 && stars > 0)
+		return "pix-2-0";
+	for (i = 0; i + 9 <= d->greeting_rawlen; i++)
+		if (strncasecmp((const char *)d->greeting_raw + i, "SMTP/cmap",
+		    9) == 0)
+			return "pix-cmap";
+	return "clear";
+}
+
+static void
+facts_greeting(struct facts *fs, const struct dialog *d, const char *source)
+{
+	char *line;
+
+	if (facts_get(fs, "greeting.class") != NULL)
+		return;
+	if (!d->has_greeting) {
+		/* Only a connection that had a chance to greet counts. */
+		if (d->no_greeting || !d->connected)
+			return;
+		facts_set_str(fs, "greeting.class", "none", 0);
+		facts_set_int(fs, "greeting.lines", 0, 0);
+		facts_set_int(fs, "greeting.code", 0, 0);
+		facts_set_str(fs, "greeting.end", d->server_rst ? "reset" :
+		    d->server_fin ? "closed" : d->timeout ? "timeout" : "none",
+		    0);
+		return;
+	}
+	facts_set_str(fs, "greeting.class", facts_greeting_class(d), 0);
+	facts_set_int(fs, "greeting.lines", (int64_t)d->greeting.nlines, 0);
+	facts_set_int(fs, "greeting.code", d->greeting.code, 0);
+	facts_set_str(fs, "greeting.end", "reply", 0);
+	line = escape_wire_str(d->greeting_raw, d->greeting_rawlen,
+	    ESCAPE_TERM, MG_FACT_VALUE_MAX * 4);
+	facts_set_evidence(fs, "greeting.class", line, source);
+	free(line);
+	line = d->greeting.nlines > 0 ? escape_wire_str(
+	    (const uint8_t *)d->greeting.lines[0].text,
+	    d->greeting.lines[0].len, ESCAPE_TERM, MG_FACT_VALUE_MAX) :
+	    xstrdup("");
+	facts_set_str(fs, "greeting.text", line, 0);
+	free(line);
+}
+
+/* Keyword names of the first EHLO reply of a dialog (upper-cased). */
+static int
+facts_dialog_ehlo(const struct dialog *d, struct smtp_ext_list *l,
+    const struct dialog_exchange **xp)
+{
+	size_t i;
+
+	memset(l, 0, sizeof(*l));
+	for (i = 0; i < d->nex; i++) {
+		if (d->ex[i].cmd.verb != SMTP_VERB_EHLO || !d->ex[i].has_reply)
+			continue;
+		*xp = &d->ex[i];
+		return smtp_ext_parse(&d->ex[i].reply, l);
+	}
+	return -1;
+}
+
+/* First word of an EHLO reply's first line: the server's name. */
+static int
+facts_same_host(const struct smtp_reply *a, const struct smtp_reply *b)
+{
+	size_t la = 0, lb = 0;
+
+	if (a->nlines == 0 || b->nlines == 0)
+		return a->nlines == b->nlines;
+	while (la < a->lines[0].len && a->lines[0].text[la] != ' ')
+		la++;
+	while (lb < b->lines[0].len && b->lines[0].text[lb] != ' ')
+		lb++;
+	return la == lb && strncasecmp(a->lines[0].text, b->lines[0].text,
+	    la) == 0;
+}
+
+/*
+ * Inside TLS the firewall cannot touch the EHLO reply (behaviour
+ * reference 4.5): each keyword present inside but masked or missing
+ * outside is proof of rewriting, except the RFC 3207 differences.
+ */
+static void
+facts_tls_compare(struct facts *fs, struct dialog *const *d, size_t n)
+{
+	struct smtp_ext_list out, in;
+	const struct dialog_exchange *xo = NULL, *xi = NULL;
+	size_t i, j, k, masked = 0, missing = 0;
+	char used[MG_REPLY_LINES_MAX];
+	const struct dialog *inner = NULL, *outer = NULL;
+
+	for (i = 0; i < n; i++) {
+		if (d[i]->no_greeting && inner == NULL)
+			inner = d[i];
+		else if (!d[i]->no_greeting && outer == NULL &&
+		    dialog_find(d[i], "EHLO") != NULL)
+			outer = d[i];
+	}
+	if (inner == NULL)
+		return;
+	if (facts_dialog_ehlo(inner, &in, &xi) != 0) {
+		smtp_ext_list_free(&in);
+		return;
+	}
+	facts_set_int(fs, "tls.ok", 1, 1);
+	facts_set_int(fs, "tls.inner.ehlo.code", xi->reply.code, 0);
+	facts_set_int(fs, "tls.inner.keywords", (int64_t)in.n, 0);
+	facts_ehlo_keywords(fs, "tls.inner.kw.", &in);
+	if (outer == NULL || facts_dialog_ehlo(outer, &out, &xo) != 0) {
+		if (outer != NULL)
+			smtp_ext_list_free(&out);
+		smtp_ext_list_free(&in);
+		return;
+	}
+	memset(used, 0, sizeof(used));
+	for (i = 0; i < in.n; i++) {
+		if (in.v[i].masked ||
+		    facts_in_list(facts_kw_tls_legit, in.v[i].keyword) ||
+		    smtp_ext_find(&out, in.v[i].keyword) != NULL)
+			continue;
+		for (j = 0, k = out.n; j < out.n && j < sizeof(used); j++)
+			if (out.v[j].masked && !used[j] &&
+			    out.v[j].mask_len == in.v[i].kwlen) {
+				k = j;
+				break;
+			}
+		if (k < out.n) {
+			used[k] = 1;
+			masked++;
+		} else
+			missing++;
+	}
+	facts_set_int(fs, "tls.kw_masked_outside", (int64_t)(masked + missing),
+	    0);
+	facts_set_int(fs, "tls.kw_xmasked_outside", (int64_t)masked, 0);
+	facts_set_int(fs, "tls.kw_missing_outside", (int64_t)missing, 0);
+	facts_set_int(fs, "tls.greeting_diff",
+	    !facts_same_host(&xo->reply, &xi->reply), 0);
+	smtp_ext_list_free(&out);
+	smtp_ext_list_free(&in);
+}
+
+/* verb.NAME.same_as_unknown: came back like the unknown verb did. */
+static void
+facts_same_as_unknown(struct facts *fs)
+{
+	char name[MG_FACT_NAME_MAX];
+	const struct fact *uc, *ut, *vc, *vt;
+	int64_t vx, ux;
+	size_t i;
+
+	uc = facts_get(fs, "unknown.code");
+	ut = facts_get(fs, "unknown.text");
+	ux = facts_get_int(fs, "unknown.xquoted", 0);
+	for (i = 0; facts_verbs[i] != NULL; i++) {
+		snprintf(name, sizeof(name), "verb.%s.code", facts_verbs[i]);
+		if ((vc = facts_get(fs, name)) == NULL || uc == NULL)
+			continue;
+		snprintf(name, sizeof(name), "verb.%s.text", facts_verbs[i]);
+		vt = facts_get(fs, name);
+		snprintf(name, sizeof(name), "verb.%s.xquoted", facts_verbs[i]);
+		vx = facts_get_int(fs, name, 0);
+		snprintf(name, sizeof(name), "verb.%s.same_as_unknown",
+		    facts_verbs[i]);
+		facts_set_int(fs, name, vc->num == uc->num && vc->num != 0 &&
+		    ((vt != NULL && ut != NULL &&
+		    strcmp(vt->value, ut->value) == 0) || (vx && ux)), 0);
+	}
+}
+
+/* Counts over every dialog: drops, timeouts, pipelining, anomalies. */
+static void
+facts_counts(struct facts *fs, struct transcript *const *t,
+    struct dialog *const *d, size_t n)
+{
+	size_t i, j, dropped = 0, timeouts = 0, pip = 0, pipok = 1, total = 0;
+	char name[MG_FACT_NAME_MAX];
+	const struct dialog_exchange *x;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < d[i]->nex; j++) {
+			x = &d[i]->ex[j];
+			if ((x->end == DIALOG_END_CLOSED ||
+			    x->end == DIALOG_END_RESET) &&
+			    x->cmd.verb != SMTP_VERB_QUIT) {
+				dropped++;
+				break;
+			}
+		}
+		timeouts += d[i]->timeout != 0;
+		for (j = 0; j < d[i]->nex; j++) {
+			if (!d[i]->ex[j].pipelined)
+				continue;
+			pip++;
+			if (!d[i]->ex[j].has_reply)
+				pipok = 0;
+		}
+		for (j = 0; j < d[i]->nanom; j++) {
+			snprintf(name, sizeof(name), "anomaly.%s",
+			    d[i]->anom[j].name);
+			facts_set_int(fs, name, facts_get_int(fs, name, 0) + 1,
+			    1);
+			total++;
+		}
+		for (j = 0; j < t[i]->nev; j++) {
+			if (t[i]->ev[j].kind != TR_EV_ANOMALY ||
+			    t[i]->ev[j].name == NULL)
+				continue;
+			snprintf(name, sizeof(name), "anomaly.%s",
+			    t[i]->ev[j].name);
+			facts_set_int(fs, name, facts_get_int(fs, name, 0) + 1,
+			    1);
+			total++;
+		}
+	}
+	facts_set_int(fs, "conn.dropped", (int64_t)dropped, 0);
+	facts_set_int(fs, "conn.timeouts", (int64_t)timeouts, 0);
+	if (pip > 0) {
+		facts_set_int(fs, "pipelined.count", (int64_t)pip, 0);
+		facts_set_int(fs, "pipelined.ok", (int64_t)pipok, 0);
+	}
+	facts_set_int(fs, "anomalies.total", (int64_t)total, 0);
+}
+
+static void
+facts_dialog(struct facts *fs, const struct dialog *d, const char *source)
+{
+	size_t i;
+
+	if (d->no_greeting)
+		return;		/* inside TLS: compared, not judged alone */
+	facts_greeting(fs, d, source);
+	for (i = 0; i < d->nex; i++)
+		facts_one(fs, &d->ex[i], source);
+	if (d->tls_started) {
+		facts_set_int(fs, "tls.ok", d->tls_record, 0);
+		if (d->tls_record)
+			facts_set_int(fs, "tls.ok", 1, 1);
+	}
+}
+
+int
+facts_from_transcripts(struct transcript *const *t, size_t n,
+    struct facts *out, char *errbuf)
+{
+	struct dialog **d;
+	size_t i, connected = 0;
+
+	facts_init(out);
+	if (n > 0 && t == NULL) {
+		util_errbuf(errbuf, MG_ERRBUF_SIZE, "no transcripts given");
+		return -1;
+	}
+	d = xcalloc(n ? n : 1, sizeof(*d));
+	for (i = 0; i < n; i++) {
+		if (t[i] == NULL) {
+			util_errbuf(errbuf, MG_ERRBUF_SIZE,
+			    "transcript %zu is NULL", i);
+			while (i-- > 0)
+				dialog_free(d[i]);
+			free(d);
+			return -1;
+		}
+		d[i] = dialog_from_transcript(t[i]);
+		connected += d[i]->bytes[TR_S2C] > 0 || d[i]->has_greeting;
+	}
+	facts_set_int(out, "conn.connected", connected > 0, 0);
+	facts_set_int(out, "conn.transcripts", (int64_t)n, 0);
+	if (connected > 0) {
+		/* The greeting probe first, then the rest in run order. */
+		for (i = 0; i < n; i++)
+			if (strcmp(t[i]->label, "greeting") == 0)
+				facts_dialog(out, d[i], t[i]->label);
+		for (i = 0; i < n; i++)
+			facts_dialog(out, d[i], t[i]->label[0] ?
+			    t[i]->label : "session");
+		facts_same_as_unknown(out);
+		facts_tls_compare(out, d, n);
+		facts_counts(out, t, d, n);
+	}
+	for (i = 0; i < n; i++)
+		dialog_free(d[i]);
+	free(d);
+	return 0;
+}

@@ -1,0 +1,195 @@
+/* fp_match.c - match facts against every fingerprint; derive a verdict. */
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fp_match.h"
+#include "util.h"
+
+static const char *const fp_family_names[] = {
+	[FP_FAM_NONE] = "none",
+	[FP_FAM_PIX] = "pix",
+	[FP_FAM_ASA] = "asa",
+	[FP_FAM_PROXY] = "proxy",
+	[FP_FAM_INCONCLUSIVE] = "inconclusive",
+};
+
+const char *
+fp_family_name(enum fp_family f)
+{
+	return (size_t)f < FP_FAM__COUNT ? fp_family_names[f] : "?";
+}
+
+int
+fp_family_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < FP_FAM_INCONCLUSIVE; i++)
+		if (strcmp(fp_family_names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+/* Case-insensitive substring. */
+static int
+fp_contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle), h = strlen(hay), i;
+
+	if (n == 0)
+		return 1;
+	for (i = 0; i + n <= h; i++)
+		if (strncasecmp(hay + i, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+int
+fp_match_cond(const struct fp_cond *c, const struct facts *fs)
+{
+	const struct fact *f = facts_get(fs, c->fact);
+	int cmp;
+
+	if (c->op == FP_OP_EXISTS)
+		return f != NULL;
+	if (c->op == FP_OP_ABSENT)
+		return f == NULL;
+	if (f == NULL)
+		return 0;	/* a fact never measured matches nothing */
+	if (c->op == FP_OP_CONTAINS)
+		return fp_contains(f->value, c->value);
+	if (c->is_num && f->is_num)
+		cmp = f->num < c->num ? -1 : f->num > c->num;
+	else if (c->op == FP_OP_EQ || c->op == FP_OP_NE)
+		cmp = strcmp(f->value, c->value) != 0;
+	else
+		return 0;	/* order on text: never */
+	switch (c->op) {
+	case FP_OP_EQ:
+		return cmp == 0;
+	case FP_OP_NE:
+		return cmp != 0;
+	case FP_OP_GE:
+		return cmp >= 0;
+	case FP_OP_LE:
+		return cmp <= 0;
+	case FP_OP_GT:
+		return cmp > 0;
+	case FP_OP_LT:
+		return cmp < 0;
+	default:
+		return 0;
+	}
+}
+
+static void
+fp_hit_add(struct fp_result *r, const struct fp_entry *e,
+    const struct facts *fs)
+{
+	struct fp_hit *h;
+	const struct fact *f;
+	const struct fp_cond *c;
+	size_t i;
+
+	r->hits = xreallocarray(r->hits, r->nhits + 1, sizeof(*r->hits));
+	h = &r->hits[r->nhits++];
+	h->fp = e;
+	h->nused = e->nconds;
+	h->used = xcalloc(e->nconds, sizeof(*h->used));
+	for (i = 0; i < e->nconds; i++) {
+		c = &e->conds[i];
+		f = facts_get(fs, c->fact);
+		h->used[i].fact = xstrdup(c->fact);
+		h->used[i].text = xasprintf("%s %s%s%s (%s)", c->fact,
+		    fp_op_name(c->op), c->value != NULL ? " " : "",
+		    c->value != NULL ? c->value : "",
+		    f != NULL ? f->value : "absent");
+	}
+}
+
+/* See fp_match.h for the rule. */
+static void
+fp_verdict(struct fp_result *r)
+{
+	struct fp_verdict *v = &r->verdict;
+	int best = -1, total = 0, i, top = 0, tie = 0, fam;
+	const struct fp_entry *g = NULL;
+	size_t k;
+
+	for (i = 0; i < FP_FAM_INCONCLUSIVE; i++) {
+		total += v->score[i];
+		if (v->score[i] > top) {
+			top = v->score[i];
+			best = i;
+			tie = 0;
+		} else if (v->score[i] == top && top > 0)
+			tie = 1;
+	}
+	if (best < 0 || tie) {
+		v->family = FP_FAM_INCONCLUSIVE;
+		util_strlcpy(v->generation, "inconclusive",
+		    sizeof(v->generation));
+		v->confidence = 0;
+		return;
+	}
+	v->family = (enum fp_family)best;
+	for (k = 0; k < r->nhits; k++) {
+		fam = fp_family_parse(r->hits[k].fp->family);
+		if (fam == best && (g == NULL ||
+		    r->hits[k].fp->weight > g->weight))
+			g = r->hits[k].fp;
+	}
+	util_strlcpy(v->generation, g->generation, sizeof(v->generation));
+	v->confidence = (int)(((top > 100 ? 100 : top) * (int64_t)top * 2 +
+	    total) / (2 * total));
+}
+
+void
+fp_match(const struct fp_db *db, const struct facts *fs,
+    struct fp_result *out)
+{
+	const struct fp_entry *e;
+	size_t i, j;
+	int fam;
+
+	memset(out, 0, sizeof(*out));
+	if (facts_get_int(fs, "conn.connected", 0) == 0 || db == NULL) {
+		/* Nothing reached: no fact can speak (unreachable). */
+		out->verdict.family = FP_FAM_INCONCLUSIVE;
+		util_strlcpy(out->verdict.generation, "unreachable",
+		    sizeof(out->verdict.generation));
+		return;
+	}
+	for (i = 0; i < db->nentries; i++) {
+		e = &db->entries[i];
+		for (j = 0; j < e->nconds; j++)
+			if (!fp_match_cond(&e->conds[j], fs))
+				break;
+		if (j < e->nconds)
+			continue;
+		fp_hit_add(out, e, fs);
+		if ((fam = fp_family_parse(e->family)) >= 0)
+			out->verdict.score[fam] += e->weight;
+	}
+	fp_verdict(out);
+}
+
+void
+fp_result_free(struct fp_result *r)
+{
+	size_t i, j;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nhits; i++) {
+		for (j = 0; j < r->hits[i].nused; j++) {
+			free(r->hits[i].used[j].fact);
+			free(r->hits[i].used[j].text);
+		}
+		free(r->hits[i].used);
+	}
+	free(r->hits);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,119 @@
+/* test_escape.c - unit tests for the wire-bytes escaper. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "buf.h"
+#include "escape.h"
+
+static const struct case_ {
+	const char	*in;
+	size_t		 len;
+	const char	*want;
+} cases[] = {
+	{ "", 0, "" },
+	{ "220 mx ESMTP\r\n", 14, "220 mx ESMTP\\r\\n" },
+	{ "a\\b", 3, "a\\\\b" },
+	{ "tab\there", 8, "tab\\there" },
+	{ "nul\0x", 5, "nul\\x00x" },
+	{ "\x1b[2J", 4, "\\x1b[2J" },	/* terminal escape neutralised */
+	{ "\x7f\x80\xff", 3, "\\x7f\\x80\\xff" },
+	{ "\"quote\"", 7, "\"quote\"" },
+	{ "220 ****0**2", 12, "220 ****0**2" },
+	{ "caf\xc3\xa9", 5, "caf\\xc3\\xa9" },	/* UTF-8 bytes escaped */
+	{ NULL, 0, NULL }
+};
+
+static void
+test_cases(void **state)
+{
+	const struct case_ *c;
+	struct buf b;
+	char *s;
+
+	(void)state;
+	for (c = cases; c->in != NULL; c++) {
+		buf_init(&b, 0);
+		assert_int_equal(escape_wire(&b, (const uint8_t *)c->in,
+		    c->len, ESCAPE_TERM), 0);
+		assert_int_equal(b.len, strlen(c->want));
+		assert_memory_equal(b.data, c->want, b.len);
+		assert_int_equal(escape_wire_len((const uint8_t *)c->in,
+		    c->len), strlen(c->want));
+		buf_free(&b);
+		s = escape_wire_str((const uint8_t *)c->in, c->len,
+		    ESCAPE_JSON, 0);
+		assert_string_equal(s, c->want);
+		free(s);
+	}
+}
+
+/* Every byte value gives printable ASCII only, never a control char. */
+static void
+test_all_bytes_printable(void **state)
+{
+	uint8_t all[256];
+	char *s, *q;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 256; i++)
+		all[i] = (uint8_t)i;
+	s = escape_wire_str(all, sizeof(all), ESCAPE_JSON, 0);
+	for (q = s; *q != '\0'; q++)
+		assert_true(*q >= 0x20 && *q <= 0x7e);
+	assert_int_equal(strlen(s), escape_wire_len(all, sizeof(all)));
+	free(s);
+}
+
+static void
+test_truncation(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = escape_wire_str((const uint8_t *)"abcdef\r\n", 8, ESCAPE_TERM, 4);
+	assert_string_equal(s, "abcd...");
+	free(s);
+	s = escape_wire_str((const uint8_t *)"ab\r\n", 4, ESCAPE_TERM, 4);
+	assert_string_equal(s, "ab\\r\\n");
+	free(s);
+}
+
+/* At the buf cap: -1, and only whole escapes are kept. */
+static void
+test_cap(void **state)
+{
+	struct buf b;
+	uint8_t big[1000];
+	size_t i;
+
+	(void)state;
+	memset(big, 0x01, sizeof(big));
+	buf_init(&b, 1000);
+	assert_int_equal(escape_wire(&b, big, sizeof(big), ESCAPE_TERM), -1);
+	assert_true(b.len <= 1000);
+	assert_int_equal(b.len % 4, 0);
+	for (i = 0; i < b.len; i += 4)
+		assert_memory_equal(b.data + i, "\\x01", 4);
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_all_bytes_printable),
+		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_cap),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -23,7 +23,14 @@
 #				$MG_TMP/NAME.log (MG_BG_LOG), pid in MG_BG_PID;
 #				the whole group is killed at exit.
 #	mg_kill PID		TERM the process group, KILL after 5 s.
+#	mg_alive PID		true while PID runs (zombies count as dead).
 #	mg_log_add FILE		tail FILE on stderr if the test fails.
+#	mg_start_mta NAME [DIR]	start a real MTA (postfix, exim, opensmtpd)
+#				with tests/lab/mta.sh in DIR (default
+#				$MG_TMP/NAME), stopped at exit; sets MTA_PORT,
+#				MTA_HOST, MTA_DIR, MTA_MAIL (Maildir), MTA_LOG,
+#				MTA_TLS (see mta.sh).  mg_mta CMD ARGS runs
+#				mta.sh (commands, count, mail, wait-mail ...).
 #	mg_start_emulate ARGS	"$MG_EMULATE" --listen 127.0.0.1:PORT ARGS in
 #				the background; sets MG_EMU_PORT, MG_EMU_PID,
 #				MG_EMU_LOG; fails the test if it never listens.
@@ -239,7 +246,7 @@ mg_wait_port()
 		    END { exit !f }'; then
 			return 0
 		fi
-		if [ -n "$_mg_wpid" ] && ! kill -0 "$_mg_wpid" 2>/dev/null; then
+		if [ -n "$_mg_wpid" ] && ! mg_alive "$_mg_wpid"; then
 			mg_log "pid $_mg_wpid exited before $_mg_wa listened"
 			return 1
 		fi
@@ -250,21 +257,42 @@ mg_wait_port()
 	return 1
 }
 
-# mg_kill PID: TERM the process group (or the process), KILL after 5 s.
+# mg_alive PID: true while PID runs (a zombie counts as dead: daemons that
+# double-fork leave zombies nobody reaps in containers).
+mg_alive()
+{
+	[ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
+	_mg_st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+	[ "$_mg_st" != Z ]
+}
+
+# mg_kill PID: TERM the process group PID leads (or the process), wait up
+# to 5 s for every live member to leave, then KILL what is left.
 mg_kill()
 {
 	_mg_kp=$1
 	[ -n "$_mg_kp" ] || return 0
-	kill -0 "$_mg_kp" 2>/dev/null || return 0
-	kill -TERM -- "-$_mg_kp" 2>/dev/null || kill -TERM "$_mg_kp" 2>/dev/null
+	if ! mg_alive "$_mg_kp" && ! _mg_group_alive "$_mg_kp"; then
+		wait "$_mg_kp" 2>/dev/null
+		return 0
+	fi
+	kill -TERM "-$_mg_kp" 2>/dev/null || kill -TERM "$_mg_kp" 2>/dev/null
 	_mg_n=50
-	while [ "$_mg_n" -gt 0 ] && kill -0 "$_mg_kp" 2>/dev/null; do
+	while [ "$_mg_n" -gt 0 ] &&
+	    { mg_alive "$_mg_kp" || _mg_group_alive "$_mg_kp"; }; do
 		sleep 0.1
 		_mg_n=$((_mg_n - 1))
 	done
-	kill -KILL -- "-$_mg_kp" 2>/dev/null || kill -KILL "$_mg_kp" 2>/dev/null
+	kill -KILL "-$_mg_kp" 2>/dev/null || kill -KILL "$_mg_kp" 2>/dev/null
 	wait "$_mg_kp" 2>/dev/null
 	return 0
+}
+
+# _mg_group_alive PGID: a member of the group that is not a zombie
+_mg_group_alive()
+{
+	ps -e -o pgid=,stat= 2>/dev/null |
+	    awk -v g="$1" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'
 }
 
 # mg_start_bg NAME CMD...: setsid gives the command its own process group
@@ -293,6 +321,23 @@ mg_start_emulate()
 	export MG_EMU_PORT MG_EMU_PID MG_EMU_LOG
 	mg_wait_port 127.0.0.1 "$MG_EMU_PORT" 30 "$MG_EMU_PID" ||
 	    mg_fail "mailguard-emulate $* did not listen (log $MG_EMU_LOG)"
+}
+
+mg_mta()
+{
+	sh "$top_srcdir/tests/lab/mta.sh" "$@"
+}
+
+mg_start_mta()
+{
+	mg_require_root
+	mg_tmpdir
+	_mg_md=${2:-$MG_TMP/$1}
+	mg_cleanup_add "mg_mta stop '$_mg_md'"
+	mg_log_add "$_mg_md/log"
+	mg_mta start "$1" "$_mg_md" >"$MG_TMP/$1.env" ||
+	    mg_fail "could not start $1 (tests/lab/mta.sh)"
+	. "$MG_TMP/$1.env"
 }
 
 # Byte helpers: the needle is decoded from python-style escapes, so

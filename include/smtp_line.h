@@ -12,7 +12,7 @@
  * longer than 512 octets with CRLF (RFC 5321 4.5.3.1.4 commands, 4.5.3.1.5
  * replies) are flagged SMTP_LINE_RFC_LONG but returned whole.
  *
- * Ownership: the framer owns its partial-line storage (at most cap+1
+ * Ownership: the framer owns its partial-line storage (at most cap
  * bytes).  A returned line's bytes point either into the framer or into
  * the caller's input; they stay valid until the next call on the framer
  * and as long as the caller's input is unchanged.  Nothing here prints or
@@ -57,7 +57,7 @@ struct smtp_line {
 };
 
 struct smtp_line_framer {
-	uint8_t		*buf;	/* partial line, up to cap + 1 bytes */
+	uint8_t		*buf;	/* partial line, first cap bytes */
 	size_t		 blen;	/* bytes stored in buf */
 	size_t		 cap;	/* content cap */
 	size_t		 full;	/* bytes of the partial line seen */

@@ -89,15 +89,15 @@ smtp_line_scan(struct smtp_line_framer *f, const uint8_t *p,
 	}
 }
 
-/* Keep what fits of [p, p+n) in the partial-line store (cap + 1 bytes). */
+/* Keep what fits of [p, p+n) in the partial-line store (cap bytes). */
 static void
 smtp_line_store(struct smtp_line_framer *f, const uint8_t *p, size_t n)
 {
 	size_t room;
 
 	if (f->buf == NULL)
-		f->buf = xmalloc(f->cap + 1);
-	room = f->cap + 1 - f->blen;
+		f->buf = xmalloc(f->cap);
+	room = f->cap - f->blen;
 	if (n > room)
 		n = room;
 	if (n > 0)

@@ -251,6 +251,53 @@ flow_is_tls(const uint8_t *p, size_t n)
 	return n >= 2 && p[0] == 0x16 && p[1] == 0x03;
 }
 
+/* Offset just past the first empty line (end of an HTTP head), or 0. */
+static size_t
+flow_head_end(const uint8_t *p, size_t n)
+{
+	const uint8_t *e = memmem(p, n, "\r\n\r\n", 4);
+
+	return e != NULL ? (size_t)(e - p) + 4 : 0;
+}
+
+/*
+ * SMTP carried through an HTTP proxy tunnel (RFC 9110 9.3.6: CONNECT,
+ * then a 2xx, then the tunnelled bytes).  When the greeting follows the
+ * proxy's answer, start a fresh transcript at the tunnel so the SMTP
+ * parsers see SMTP from byte 0; the HTTP part is kept as a note.
+ */
+static int
+flow_tunnel(struct flow *f, const uint8_t *c, size_t cn, const uint8_t *s,
+    size_t sn)
+{
+	struct transcript *nt;
+	size_t ch, sh;
+
+	if (cn < 8 || memcmp(c, "CONNECT ", 8) != 0 || sn < 12 ||
+	    memcmp(s, "HTTP/1.", 7) != 0 || s[9] != '2')
+		return 0;
+	if ((ch = flow_head_end(c, cn)) == 0 ||
+	    (sh = flow_head_end(s, sn)) == 0 ||
+	    !flow_is_greeting(s + sh, sn - sh))
+		return 0;
+	nt = transcript_new(f->t->label);
+	transcript_set_peers(nt, f->t->client, f->t->cport, f->t->server,
+	    f->t->sport);
+	nt->tcp = f->t->tcp;
+	transcript_note(nt, TR_S2C, f->last_us, "SMTP inside an HTTP CONNECT "
+	    "tunnel (%zu request bytes, %zu reply bytes before it)", ch, sh);
+	transcript_data(nt, TR_C2S, f->last_us, -1, c + ch, cn - ch);
+	transcript_data(nt, TR_S2C, f->last_us, -1, s + sh, sn - sh);
+	transcript_free(f->t);
+	f->t = nt;
+	/* Later retransmissions cannot be compared across the swap. */
+	f->r[TR_C2S].run_seq = f->r[TR_C2S].next;
+	f->r[TR_C2S].run_off = nt->stream[TR_C2S].len;
+	f->r[TR_S2C].run_seq = f->r[TR_S2C].next;
+	f->r[TR_S2C].run_off = nt->stream[TR_S2C].len;
+	return 1;
+}
+
 /* Decide what the flow is from the first bytes each way; at_end: no
  * more bytes will come. */
 static void
@@ -265,10 +312,14 @@ flow_classify(struct flow_table *ft, struct flow *f, int at_end)
 		return;
 	c = transcript_bytes(f->t, TR_C2S, &cn);
 	s = transcript_bytes(f->t, TR_S2C, &sn);
-	if (flow_is_greeting(s, sn) || flow_is_hello(c, cn)) {
+	if (flow_is_greeting(s, sn) || flow_is_hello(c, cn) ||
+	    flow_tunnel(f, c, cn, s, sn)) {
 		flow_set_kind(ft, f, FLOW_SMTP);
 		return;
 	}
+	if (cn >= 8 && memcmp(c, "CONNECT ", 8) == 0 && !at_end &&
+	    sn <= FLOW_SNIFF_MAX && cn <= FLOW_SNIFF_MAX)
+		return;		/* maybe a tunnel: wait for the greeting */
 	if (flow_is_tls(c, cn) || flow_is_tls(s, sn)) {
 		flow_set_kind(ft, f, byport ? FLOW_TLS : FLOW_OTHER);
 		return;

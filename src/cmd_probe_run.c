@@ -50,30 +50,38 @@ cp_progress(struct cp_run *r, int final)
 	fflush(stderr);
 }
 
-/* Probes that did not end normally get a line saying what happened. */
+/* Probes that did not end normally get a line saying what happened;
+ * all such lines go in one note. */
 static void
 cp_outcome_notes(struct report *rep, const struct probe_job *j)
 {
-	char line[MG_ERRBUF_SIZE + 128];
+	struct buf b, tls;
 	size_t i;
 
+	buf_init(&b, 0);
+	buf_init(&tls, 0);
 	for (i = 0; i < j->n; i++) {
 		const struct probe_result *res = &j->res[i];
 
-		if (res->tls_ok) {
-			snprintf(line, sizeof(line), "%s: TLS ok, %s, "
-			    "certificate %s", res->def->name, res->tls_proto,
-			    res->tls_subject[0] ? res->tls_subject : "-");
-			report_add_note(rep, "tls", line);
-		}
+		if (res->tls_ok)
+			buf_printf(&tls, "%s%s: TLS ok, %s, certificate %s",
+			    tls.len ? "\n  " : "", res->def->name,
+			    res->tls_proto, res->tls_subject[0] ?
+			    res->tls_subject : "-");
 		if (res->outcome == PO_DONE)
 			continue;
-		snprintf(line, sizeof(line), "%s: %s%s%s (%.1f s)",
+		buf_printf(&b, "%s%s: %s%s%s (%.1f s)", b.len ? "\n  " : "",
 		    res->def->name, probe_outcome_name(res->outcome),
 		    res->detail[0] ? ": " : "", res->detail,
 		    (double)res->elapsed_us / 1e6);
-		report_add_note(rep, "probe", line);
 	}
+	if (tls.len > 0)
+		report_add_note(rep, "tls", buf_cstr(&tls));
+	if (b.len > 0)
+		report_add_note(rep, "probes that did not finish",
+		    buf_cstr(&b));
+	buf_free(&b);
+	buf_free(&tls);
 }
 
 static int
@@ -194,13 +202,17 @@ cp_job_done(struct probe_job *j, void *arg)
 	}
 	rep = report_from_probes(r->db, j->target, j->addr.addr,
 	    j->addr.port, t, n);
-	cp_outcome_notes(rep, j);
 	code = report_exit_code(rep);
 	if (!cp_connected(j)) {
-		report_add_note(rep, "probe", "unreachable: no probe "
-		    "could connect");
+		char line[MG_ERRBUF_SIZE + 64];
+
+		snprintf(line, sizeof(line), "no probe could connect (%s)",
+		    j->n > 0 && j->res[0].detail[0] ? j->res[0].detail :
+		    "no probe run");
+		report_add_note(rep, "unreachable", line);
 		code = CMD_EXIT_INCONCLUSIVE;
-	}
+	} else
+		cp_outcome_notes(rep, j);
 	if (r->o->lockdown || r->o->egress != NULL)
 		code = cp_lockdown(r, rep, j);
 	else if (r->o->exposure)

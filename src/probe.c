@@ -157,7 +157,7 @@ pc_stop(struct probe_conn *c, const char *why, int code)
 	if (c->res->outcome == PO_PENDING) {
 		c->res->outcome = PO_STOPPED;
 		snprintf(c->res->detail, sizeof(c->res->detail),
-		    "stopped: %s %d", why, code);
+		    "%s %d", why, code);
 	}
 	transcript_note(c->cur, TR_C2S, util_wall_us(), "%s",
 	    c->res->detail);

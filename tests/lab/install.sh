@@ -6,6 +6,7 @@
 # Debian packages installed (apt-get install):
 #	postfix (preseeded "No configuration": we never use /etc/postfix)
 #	swaks openssl iproute2 nftables iptables tcpdump python3 procps
+#	iputils-ping util-linux (flock)
 #	libidn12 libgnutls-dane0 libnsl2 libpcre2-8-0 libdb5.3 (Exim's
 #	libraries) libevent-2.1-7 libssl3 libpam0g (OpenSMTPD's libraries)
 # Debian packages unpacked, not installed (only one mail-transport-agent
@@ -24,7 +25,7 @@ set -u
 MG_LAB_CACHE=${MG_LAB_CACHE:-/var/cache/mailguard-lab}
 ROOT=$MG_LAB_CACHE/root
 APT_PKGS="postfix swaks openssl iproute2 nftables iptables tcpdump python3
-procps libidn12 libgnutls-dane0 libnsl2 libpcre2-8-0 libdb5.3
+procps iputils-ping util-linux libidn12 libgnutls-dane0 libnsl2 libpcre2-8-0 libdb5.3
 libevent-2.1-7 libssl3 libpam0g"
 UNPACK_PKGS="exim4-daemon-light exim4-base exim4-config opensmtpd"
 

@@ -147,6 +147,29 @@ void emu_server_tls_started(struct emu_server_sess *s);
 /* Messages accepted (250 after data) by this session. */
 unsigned long emu_server_sess_accepted(const struct emu_server_sess *s);
 
+/*
+ * The network side (emu_server_net.c): sessions on sockets in a libevent
+ * loop, with STARTTLS on an in-memory self-signed certificate made at
+ * start-up (ECDSA P-256, CN = hostname).  emu_server_net_new copies cfg
+ * (its pointers must outlive the net) and sets tls_ok when the certificate
+ * could be made; -1/NULL with errbuf on failure.  serve() takes ownership
+ * of fd (non-blocking is set here) whatever it returns.  Freeing the net
+ * closes every session it still has.
+ */
+struct event_base;
+struct emu_server_net;
+
+struct emu_server_net *emu_server_net_new(struct event_base *base,
+    const struct emu_server_cfg *cfg, char *errbuf);
+int emu_server_net_serve(struct emu_server_net *n, int fd,
+    const char *client_ip, char *errbuf);
+size_t emu_server_net_active(const struct emu_server_net *n);
+unsigned long emu_server_net_accepted(const struct emu_server_net *n);
+void emu_server_net_free(struct emu_server_net *n);
+
+/* Seconds a built-in session may stay silent (RFC 5321 4.5.3.2.7). */
+#define EMU_SERVER_IDLE_SEC	300
+
 /* Expand a reply template: %h hostname, %c client address, %d RFC 5322
  * date, %q queue id, %a the command's argument, %l the command line (both
  * escaped and truncated), %n a number, %% percent.  Lines are separated by

@@ -172,13 +172,13 @@ emu_server_reply(struct emu_server_sess *s, enum emu_server_reply r,
 	emu_server_reply_tmpl(s, tmpl, arg, arglen, num, out);
 }
 
-void
-emu_server_reply_tmpl(struct emu_server_sess *s, const char *tmpl,
+/* Expand tmpl for this session into out, without logging. */
+static void
+emu_server_render(struct emu_server_sess *s, const char *tmpl,
     const char *arg, size_t arglen, uint64_t num, struct buf *out)
 {
 	struct emu_server_tmpl_vars v;
 	char date[64];
-	size_t start = out->len, i, ls;
 
 	emu_server_date(s, date, sizeof(date));
 	memset(&v, 0, sizeof(v));
@@ -192,12 +192,31 @@ emu_server_reply_tmpl(struct emu_server_sess *s, const char *tmpl,
 	v.linelen = s->cmdlinelen;
 	v.num = num;
 	emu_server_expand(tmpl, &v, out);
+}
+
+/* Log out[start..) line by line. */
+static void
+emu_server_log_lines(const struct emu_server_sess *s, const struct buf *out,
+    size_t start)
+{
+	size_t i, ls;
+
 	for (i = ls = start; i < out->len; i++)
 		if (out->data[i] == '\n') {
 			emu_server_log(s, ">>>", (const char *)out->data + ls,
 			    i + 1 - ls);
 			ls = i + 1;
 		}
+}
+
+void
+emu_server_reply_tmpl(struct emu_server_sess *s, const char *tmpl,
+    const char *arg, size_t arglen, uint64_t num, struct buf *out)
+{
+	size_t start = out->len;
+
+	emu_server_render(s, tmpl, arg, arglen, num, out);
+	emu_server_log_lines(s, out, start);
 }
 
 /* The keyword (first word of an EHLO line) offered now, or NULL. */
@@ -227,43 +246,31 @@ emu_server_ehlo_reply(struct emu_server_sess *s, struct buf *out)
 {
 	const struct emu_server_personality *pp = s->cfg->pers;
 	const struct emu_server_kw *k, *last = NULL;
-	struct buf first;
+	const char *end = pp->reply[EMU_SR_EHLO_LAST];
 	size_t start = out->len;
 
-	/* RFC 5321 4.1.1.1: 250-domain, then one keyword per line, the
+	/* RFC 5321 4.1.1.1: "250-" domain, then one keyword per line, the
 	 * last line with "250 ". */
 	for (k = pp->ehlo; k->text != NULL; k++)
 		if (emu_server_offered(s, k->text) == k)
 			last = k;
-	buf_init(&first, MG_LINE_MAX);
-	emu_server_reply(s, EMU_SR_EHLO, NULL, 0, 0, &first);
-	if (last == NULL && pp->reply[EMU_SR_EHLO_LAST] == NULL) {
-		(void)buf_append_str(out, "250 ");
-		(void)buf_append(out, first.data, first.len);
-		buf_free(&first);
-		return;
-	}
-	(void)buf_append_str(out, "250-");
-	(void)buf_append(out, first.data, first.len);
-	buf_free(&first);
+	(void)buf_append_str(out, last == NULL && end == NULL ? "250 " :
+	    "250-");
+	emu_server_render(s, pp->reply[EMU_SR_EHLO], NULL, 0, 0, out);
 	for (k = pp->ehlo; k->text != NULL; k++) {
 		if (emu_server_offered(s, k->text) != k)
 			continue;
-		(void)buf_append_str(out, (k == last &&
-		    pp->reply[EMU_SR_EHLO_LAST] == NULL) ? "250 " : "250-");
+		(void)buf_append_str(out, k == last && end == NULL ? "250 " :
+		    "250-");
 		(void)buf_append_str(out, k->text);
 		(void)buf_append(out, "\r\n", 2);
-		emu_server_log(s, ">>>", (const char *)out->data + start,
-		    out->len - start);
-		start = out->len;
 	}
-	if (pp->reply[EMU_SR_EHLO_LAST] != NULL) {
+	if (end != NULL) {
 		(void)buf_append_str(out, "250 ");
-		(void)buf_append_str(out, pp->reply[EMU_SR_EHLO_LAST]);
+		(void)buf_append_str(out, end);
 		(void)buf_append(out, "\r\n", 2);
-		emu_server_log(s, ">>>", (const char *)out->data + start,
-		    out->len - start);
 	}
+	emu_server_log_lines(s, out, start);
 }
 
 void

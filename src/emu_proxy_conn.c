@@ -276,7 +276,7 @@ emu_proxy_relay(struct emu_proxy_conn *c, enum emu_dir d)
 		if (len > EMU_PROXY_SEG_MAX)
 			len = EMU_PROXY_SEG_MAX;
 		p = evbuffer_pullup(in, (ssize_t)len);
-		if (d == EMU_S2C)
+		if (d == EMU_S2C && !c->pass)
 			emu_proxy_track(c, p, len);
 		buf_reset(&c->seg);
 		(void)buf_append(&c->seg, c->hold[d].data, c->hold[d].len);
@@ -414,9 +414,10 @@ emu_proxy_up_event(struct bufferevent *bev, short what, void *arg)
 			    ECONNREFUSED : err);
 		return;
 	}
-	if ((c->closing_reply && c->linepos == 0) || c->cli_eof) {
+	if ((c->closing_reply && c->linepos == 0) || c->cli_eof || c->pass) {
 		/* It said goodbye (221/421), or answers a client that has
-		 * already left: just pass the close on. */
+		 * already left, or speaks TLS (a plain 421 would only be
+		 * garbage inside it): just pass the close on. */
 		emu_proxy_closing(c);
 		return;
 	}

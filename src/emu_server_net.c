@@ -27,6 +27,9 @@ struct emu_server_conn {
 	struct bufferevent	*bev;
 	struct emu_server_sess	*sess;
 	struct buf		 out;
+	int			 fd;
+	int			 tls;		/* bev is the TLS one */
+	int			 tls_pending;	/* flush the 220, then TLS */
 	int			 closing;	/* flush, then free */
 	TAILQ_ENTRY(emu_server_conn) link;
 };
@@ -109,8 +112,11 @@ emu_server_conn_free(struct emu_server_conn *c)
 	TAILQ_REMOVE(&n->conns, c, link);
 	n->nconns--;
 	n->accepted += emu_server_sess_accepted(c->sess);
-	/* Closes the fd (and frees the SSL under a TLS filter). */
+	/* The TLS bufferevent closes the fd and frees the SSL; the plain
+	 * one leaves the fd to us (it is handed over at STARTTLS). */
 	bufferevent_free(c->bev);
+	if (!c->tls)
+		(void)close(c->fd);
 	emu_server_sess_free(c->sess);
 	buf_free(&c->out);
 	free(c);
@@ -159,26 +165,26 @@ emu_server_conn_setcb(struct emu_server_conn *c)
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
-/* RFC 3207 4.2: after "220 ready", anything the client pipelined is
- * thrown away, then the handshake runs over the same stream. */
+/* RFC 3207 4.2: once "220 ready" is out, anything the client pipelined
+ * is thrown away and the handshake runs on the same socket. */
 static int
 emu_server_conn_starttls(struct emu_server_conn *c)
 {
 	struct bufferevent *tls;
 	SSL *ssl = SSL_new(c->net->ssl);
-	struct evbuffer *in = bufferevent_get_input(c->bev);
 
+	c->tls_pending = 0;
 	if (ssl == NULL)
 		return -1;
-	(void)evbuffer_drain(in, evbuffer_get_length(in));
-	tls = bufferevent_openssl_filter_new(c->net->base, c->bev, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING,
-	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	tls = bufferevent_openssl_socket_new(c->net->base, c->fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (tls == NULL) {
 		SSL_free(ssl);
 		return -1;
 	}
+	bufferevent_free(c->bev);
 	c->bev = tls;
+	c->tls = 1;
 	emu_server_tls_started(c->sess);
 	emu_server_conn_setcb(c);
 	return 0;
@@ -201,8 +207,14 @@ emu_server_conn_read(struct bufferevent *bev, void *arg)
 		if (c->out.len > 0)
 			(void)bufferevent_write(bev, c->out.data, c->out.len);
 		if (rc == EMU_SERVER_STARTTLS) {
-			if (emu_server_conn_starttls(c) == -1)
-				c->closing = 1;
+			/* Wait for the 220 to leave (write callback). */
+			(void)evbuffer_drain(in, evbuffer_get_length(in));
+			bufferevent_disable(bev, EV_READ);
+			c->tls_pending = 1;
+			if (evbuffer_get_length(
+			    bufferevent_get_output(bev)) == 0 &&
+			    emu_server_conn_starttls(c) == -1)
+				emu_server_conn_free(c);
 			return;
 		}
 		if (rc == EMU_SERVER_CLOSE)
@@ -220,8 +232,12 @@ emu_server_conn_write(struct bufferevent *bev, void *arg)
 {
 	struct emu_server_conn *c = arg;
 
-	if (c->closing &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+	if (evbuffer_get_length(bufferevent_get_output(bev)) != 0)
+		return;
+	if (c->tls_pending) {
+		if (emu_server_conn_starttls(c) == -1)
+			emu_server_conn_free(c);
+	} else if (c->closing)
 		emu_server_conn_free(c);
 }
 
@@ -249,7 +265,8 @@ emu_server_net_serve(struct emu_server_net *n, int fd, const char *client_ip,
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->net = n;
-	c->bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->fd = fd;
+	c->bev = bufferevent_socket_new(n->base, fd, 0);
 	if (c->bev == NULL) {
 		util_errbuf(errbuf, MG_ERRBUF_SIZE, "built-in server: cannot "
 		    "create a buffer event");

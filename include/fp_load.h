@@ -12,6 +12,8 @@
  *	  weight 1..100
  *	  match FACT OP [VALUE]      (all must hold; OP: == != >= <= > <
  *	                              contains exists absent)
+ *	  unless FACT OP [VALUE]     (must not hold; a fact never measured
+ *	                              does not hold, so unless passes)
  *	  ref "source of the rule"
  *	  effect EFFECT-NAME ...
  *	end
@@ -56,6 +58,7 @@ struct fp_cond {
 	char		*value;		/* NULL for exists/absent */
 	int		 is_num;	/* value is a decimal integer */
 	int64_t		 num;
+	int		 negate;	/* "unless" rather than "match" */
 	unsigned	 line;
 };
 

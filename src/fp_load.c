@@ -179,6 +179,7 @@ fp_match_line(struct fp_parser *p)
 	memset(c, 0, sizeof(*c));
 	c->fact = xstrdup(p->tok[1]);
 	c->op = (enum fp_op)op;
+	c->negate = p->tok[0][0] == 'u';
 	c->line = p->line;
 	if (p->ntok == 4) {
 		c->value = xstrdup(p->tok[3]);
@@ -198,7 +199,7 @@ fp_fingerprint_line(struct fp_parser *p)
 	int64_t w;
 	size_t i;
 
-	if (strcmp(k, "match") == 0)
+	if (strcmp(k, "match") == 0 || strcmp(k, "unless") == 0)
 		return fp_match_line(p);
 	if (strcmp(k, "effect") == 0) {
 		if (fp_need(p, 2, FP_TOKENS_MAX) != 0)
@@ -282,6 +283,10 @@ fp_close(struct fp_parser *p)
 		return fp_err(p, "fingerprint without ref", e->name);
 	if (e->nconds == 0)
 		return fp_err(p, "fingerprint without match", e->name);
+	for (i = 0; i < e->nconds && e->conds[i].negate; i++)
+		continue;
+	if (i == e->nconds)
+		return fp_err(p, "fingerprint with only unless lines", e->name);
 	for (i = 0; i + 1 < p->db->nentries; i++)
 		if (strcmp(p->db->entries[i].name, e->name) == 0)
 			return fp_err(p, "duplicate fingerprint", e->name);

@@ -46,8 +46,8 @@ fp_contains(const char *hay, const char *needle)
 	return 0;
 }
 
-int
-fp_match_cond(const struct fp_cond *c, const struct facts *fs)
+static int
+fp_match_test(const struct fp_cond *c, const struct facts *fs)
 {
 	const struct fact *f = facts_get(fs, c->fact);
 	int cmp;
@@ -84,6 +84,14 @@ fp_match_cond(const struct fp_cond *c, const struct facts *fs)
 	}
 }
 
+int
+fp_match_cond(const struct fp_cond *c, const struct facts *fs)
+{
+	int v = fp_match_test(c, fs);
+
+	return c->negate ? !v : v;
+}
+
 static void
 fp_hit_add(struct fp_result *r, const struct fp_entry *e,
     const struct facts *fs)
@@ -102,7 +110,8 @@ fp_hit_add(struct fp_result *r, const struct fp_entry *e,
 		c = &e->conds[i];
 		f = facts_get(fs, c->fact);
 		h->used[i].fact = xstrdup(c->fact);
-		h->used[i].text = xasprintf("%s %s%s%s (%s)", c->fact,
+		h->used[i].text = xasprintf("%s%s %s%s%s (%s)",
+		    c->negate ? "unless " : "", c->fact,
 		    fp_op_name(c->op), c->value != NULL ? " " : "",
 		    c->value != NULL ? c->value : "",
 		    f != NULL ? f->value : "absent");

@@ -67,6 +67,15 @@ fingerprint pix-4.4-star-ehlo-refused
 end
 
 # ------------------------------------------------------------- PIX 5.1-6.3 fixup
+fingerprint pix-ehlo-xquoted
+  family pix
+  generation pix-6.3
+  weight 30
+  match ehlo.xquoted == 1
+  ref "ref 2: PIX fixup X-fills EHLO (not in the RFC 821 seven) and the server quotes XXXX back; an ASA passes EHLO"
+  effect esmtp-blocked bodytype-554 auth-stripped tls-never
+end
+
 fingerprint pix-2-0-greeting
   family pix
   generation pix-6.3
@@ -208,7 +217,7 @@ end
 fingerprint proxy-checkpoint
   family proxy
   generation checkpoint-fw1
-  weight 60
+  weight 90
   match greeting.text contains "CheckPoint FireWall-1"
   ref "ref 2 other products: Check Point FireWall-1 SMTP Security Server greets 220 CheckPoint FireWall-1 secure SMTP server"
   effect proxy-strips
@@ -217,7 +226,7 @@ end
 fingerprint proxy-smap
   family proxy
   generation smap
-  weight 60
+  weight 90
   match greeting.text contains "SMTP/smap"
   ref "ref 2 other products: TIS fwtk smap greets 220 <host> SMTP/smap Ready."
   effect proxy-strips
@@ -226,7 +235,7 @@ end
 fingerprint proxy-watchguard
   family proxy
   generation watchguard
-  weight 35
+  weight 50
   match greeting.text == "SMTP service ready"
   ref "ref 2 other products: WatchGuard SMTP proxy greets 220 SMTP service ready and removes unknown ESMTP extensions"
   effect proxy-strips
@@ -235,7 +244,7 @@ end
 fingerprint proxy-raptor
   family proxy
   generation raptor
-  weight 60
+  weight 90
   match greeting.text contains "Generic SMTP handler"
   ref "ref 2 other products: Symantec/Raptor greets 220 <host> Generic SMTP handler"
   effect proxy-strips
@@ -276,6 +285,11 @@ fingerprint clean-esmtp
   match ehlo.code == 250
   match ehlo.masked == 0
   match ehlo.keywords >= 1
+  unless tls.kw_masked_outside >= 1
+  unless greeting.text contains "CheckPoint FireWall-1"
+  unless greeting.text contains "SMTP/smap"
+  unless greeting.text contains "Generic SMTP handler"
+  unless greeting.text == "SMTP service ready"
   ref "ref 4.1-4.2: intact greeting, EHLO answered with keywords, nothing masked"
 end
 

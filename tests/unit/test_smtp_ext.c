@@ -88,8 +88,8 @@ render(const struct smtp_ext_list *l, struct buf *b)
 			buf_append_str(b, "|");
 		buf_append_str(b, e->keyword);
 		if (e->masked)
-			buf_printf(b, "/%c%d %zu", e->mask_letter, e->mask_index,
-			    e->mask_len);
+			buf_printf(b, "/%c%d %zu", e->mask_letter,
+			    e->mask_index, e->mask_len);
 		if (e->anomalies)
 			buf_printf(b, "!%x", e->anomalies);
 		if (e->params_len > 0)

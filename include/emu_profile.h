@@ -117,6 +117,9 @@ int	emu_profile_format(const struct emu_profile *p, struct buf *out);
 /* Is this verb (slice, any case) allowed to reach the server? */
 int	emu_profile_verb_ok(const struct emu_profile *p, const char *verb,
 	    size_t len);
+/* Could a verb starting with this prefix still be allowed? */
+int	emu_profile_verb_prefix_ok(const struct emu_profile *p,
+	    const char *verb, size_t len);
 /* Is this EHLO keyword (slice, any case) in the allowed set? */
 int	emu_profile_keyword_ok(const struct emu_profile *p, const char *kw,
 	    size_t len);

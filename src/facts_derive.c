@@ -85,7 +85,8 @@ facts_xquoted(const struct dialog_exchange *x)
 {
 	size_t i, best = 0, run, sent;
 
-	if (!x->has_reply)
+	/* Only a refusal quotes the command (EHLO keyword masks do not). */
+	if (!x->has_reply || x->reply.code < 400)
 		return 0;
 	for (i = 0; i < x->reply.nlines; i++) {
 		run = facts_xrun((const uint8_t *)x->reply.lines[i].text,

@@ -84,7 +84,8 @@ report_xquoted(const struct dialog_exchange *x)
 		run = x->line[j] == 'X' ? run + 1 : 0;
 		sent = run > sent ? run : sent;
 	}
-	return x->has_reply && best >= 4 && best > sent;
+	return x->has_reply && x->reply.code >= 400 && best >= 4 &&
+	    best > sent;
 }
 
 /* One line saying what a probe's connection showed. */

@@ -339,12 +339,12 @@ emu_cmd_byte(struct emu_conn *c, uint8_t *buf, size_t i, size_t *vseg,
 	}
 	if (cs->verdict == EMU_V_REFUSED)
 		emu_refused_byte(cs, buf, i, cs->lineoff, a);
+	else if (cs->kind == EMU_VK_MAIL || cs->kind == EMU_VK_RCPT)
+		emu_addr_byte(c, buf, i, a);
 	if (b != '\r' && b != '\n') {
 		emu_copy(cs, b);
 		cs->lineoff++;
 	}
-	else if (cs->kind == EMU_VK_MAIL || cs->kind == EMU_VK_RCPT)
-		emu_addr_byte(c, buf, i, a);
 	if (c->dropped)
 		return;
 	if (b == '\n')

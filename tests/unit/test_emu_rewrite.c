@@ -145,7 +145,7 @@ prof(const char *name)
 	return p;
 }
 
-#define SEGS_MAX 8
+#define SEGS_MAX 12
 static const struct rw_case {
 	const char	*name;
 	const char	*profile;

@@ -41,6 +41,11 @@ static const struct smtp_ext_known {
 	{ .kw = "BINARYMIME", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 3030 */
 	{ .kw = "CHECKPOINT", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 1845 */
 	{ .kw = "PIPECONNECT", .fate = SMTP_EXT_FATE_UNKNOWN },	/* Exim */
+	/* Exim 4.94 advertised the experimental name with '_' (seen in the
+	 * public Zeek capture smtp-mail-transactions-invalid.pcap). */
+	{ .kw = "PIPE_CONNECT", .fate = SMTP_EXT_FATE_UNKNOWN },
+	{ .kw = "PRDR", .fate = SMTP_EXT_FATE_UNKNOWN },	/* Exim */
+	{ .kw = "XSHADOW", .fate = SMTP_EXT_FATE_UNKNOWN },	/* Exchange */
 	{ .kw = "REQUIRETLS", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 8689 */
 	{ .kw = "MT-PRIORITY", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 6710 */
 	{ .kw = "LIMITS", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 9422 */

@@ -22,7 +22,7 @@
 #include "transcript.h"
 #include "util.h"
 
-static struct transcript *
+static __attribute__((unused)) struct transcript *
 fx_script(const char *label, const char *const *steps)
 {
 	struct transcript *t = transcript_new(label);
@@ -86,7 +86,7 @@ struct fx_server {
 #define FX_MAX	16
 
 /* The prober's transcripts for server s; returns how many. */
-static size_t
+static __attribute__((unused)) size_t
 fx_probes(const struct fx_server *s, struct transcript **t)
 {
 	size_t n = 0;
@@ -134,7 +134,7 @@ fx_probes(const struct fx_server *s, struct transcript **t)
 	return n;
 }
 
-static void
+static __attribute__((unused)) void
 fx_free(struct transcript **t, size_t n)
 {
 	size_t i;
@@ -145,7 +145,7 @@ fx_free(struct transcript **t, size_t n)
 
 /* PIX 5.1-6.3 banner rule (behaviour reference 2): all but 2, 0 and a
  * space right after a 0 becomes '*'; CR LF kept.  Returns malloc'd. */
-static char *
+static __attribute__((unused)) char *
 fx_mask20(const char *line)
 {
 	char *s = xstrdup(line);
@@ -162,7 +162,7 @@ fx_mask20(const char *line)
 }
 
 /* ASA banner rule: every byte after "DDD " becomes '*' (CR LF kept). */
-static char *
+static __attribute__((unused)) char *
 fx_mask_asa(const char *line)
 {
 	char *s = xstrdup(line);

@@ -96,6 +96,7 @@ struct emu_server_personality {
 	const struct emu_server_kw	*ehlo;	/* ends with { NULL } */
 	const struct emu_server_verb	*verbs;	/* ends with { NULL } */
 	uint64_t			 size_max;	/* 0: EMU_SERVER_MSG_MAX */
+	int				 helo_required;	/* MAIL needs HELO */
 };
 
 /* Registry (ends with NULL) and lookup by name; NULL when unknown. */

@@ -232,7 +232,7 @@ emu_server_v_mail(struct emu_server_sess *s, const struct emu_server_args *x,
 	uint64_t max = s->cfg->pers->size_max ? s->cfg->pers->size_max :
 	    EMU_SERVER_MSG_MAX;
 
-	if (!s->helo)
+	if (!s->helo && s->cfg->pers->helo_required)
 		emu_server_reply(s, EMU_SR_NEED_HELO, NULL, 0, 0, out);
 	else if (s->have_mail)
 		emu_server_reply(s, EMU_SR_NESTED_MAIL, NULL, 0, 0, out);

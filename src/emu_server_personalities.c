@@ -99,6 +99,7 @@ static const struct emu_server_personality pers_exchange2003 = {
 	.ehlo = ex2003_ehlo,
 	.verbs = ex2003_verbs,
 	.size_max = 0,
+	.helo_required = 1,
 };
 
 /* Exchange 2007 hub transport: under TLS it drops X-ANONYMOUSTLS and adds
@@ -176,6 +177,7 @@ static const struct emu_server_personality pers_exchange2007 = {
 	.ehlo = ex2007_ehlo,
 	.verbs = ex2007_verbs,
 	.size_max = 10485760,
+	.helo_required = 1,
 };
 
 /* Postfix 3.7 (Debian 12, smtpd_tls_security_level=may, SASL offered only
@@ -246,6 +248,8 @@ static const struct emu_server_personality pers_postfix = {
 	.ehlo = postfix_ehlo,
 	.verbs = postfix_verbs,
 	.size_max = 10240000,
+	/* smtpd_helo_required = no (postconf(5) default) */
+	.helo_required = 0,
 };
 
 /* Sendmail 8.17: quotes the unknown command back, which shows an X-filled
@@ -324,6 +328,8 @@ static const struct emu_server_personality pers_sendmail = {
 	.ehlo = sendmail_ehlo,
 	.verbs = sendmail_verbs,
 	.size_max = 0,
+	/* PrivacyOptions without needmailhelo (Debian default) */
+	.helo_required = 0,
 };
 
 const struct emu_server_personality *const emu_server_personalities[] = {

@@ -160,8 +160,9 @@ static const struct reply_case {
 	      "554 5.5.1 Error: no valid recipients\r\n" }, "354" },
 	{ "postfix", "RCPT TO:<x@y>\r\n",
 	    { "503 5.5.1 Error: need MAIL command\r\n" }, NULL },
-	{ "postfix", "MAIL FROM:<a@b>\r\n",
-	    { "503 5.5.1 Error: send HELO/EHLO first\r\n" }, NULL },
+	{ "postfix", "MAIL FROM:<a@b>\r\n", { "250 2.1.0 Ok\r\n" }, NULL },
+	{ "exchange2003", "MAIL FROM:<a@b>\r\n",
+	    { "503 5.5.2 Send hello first\r\n" }, NULL },
 	{ "postfix", "EHLO a\r\nMAIL FROM:<a@b> SIZE=99999999\r\n",
 	    { "552 5.3.4 Message size exceeds fixed limit\r\n" }, NULL },
 	{ "postfix", "EHLO a\r\nAUTH PLAIN AGEAYg==\r\n",
@@ -285,8 +286,8 @@ test_spool_fail(void **state)
 {
 	static const struct { int open, write, commit; const char *want; }
 	    f[] = {
-		{ 1, 0, 0, "451 4.3.0 Error: queue file write error\r\n"
-		    "221" },
+		{ 1, 0, 0, "250 2.1.5 Ok\r\n451 4.3.0 Error: queue file "
+		    "write error\r\n" },
 		{ 0, 1, 0, "354 End data with <CR><LF>.<CR><LF>\r\n451 4.3.0" },
 		{ 0, 0, 1, "354 End data with <CR><LF>.<CR><LF>\r\n451 4.3.0" },
 		{ 0, 0, 0, NULL }
@@ -308,7 +309,8 @@ test_spool_fail(void **state)
 		buf_init(&out, 0);
 		run("postfix", txn, 0, &out, &ops, 1, NULL);
 		assert_int_equal(sp.n, 0);
-		assert_non_null(strstr(buf_cstr(&out), f[i].want));
+		if (strstr(buf_cstr(&out), f[i].want) == NULL)
+			fail_msg("case %zu: %s", i, buf_cstr(&out));
 		assert_null(strstr(buf_cstr(&out), "queued"));
 		buf_free(&out);
 	}
@@ -339,7 +341,7 @@ test_starttls(void **state)
 	emu_server_tls_started(s);
 	buf_reset(&out);
 	/* RFC 3207 4.2: EHLO again; STARTTLS gone, AUTH offered. */
-	in = "MAIL FROM:<a@b>\r\nEHLO a\r\n";
+	in = "AUTH PLAIN AGEAYg==\r\nEHLO a\r\n";
 	assert_int_equal(emu_server_feed(s, (const uint8_t *)in, strlen(in),
 	    &out, &used), EMU_SERVER_OK);
 	assert_non_null(strstr(buf_cstr(&out), "503 5.5.1 Error: send "));

@@ -1,0 +1,583 @@
+/* capdiff.c - match two captures' sessions and diff them byte by byte. */
+#include "config.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capdiff.h"
+#include "escape.h"
+#include "util.h"
+
+/* Candidate pairs further apart in start time are not considered. */
+#define CAPDIFF_WINDOW_US	(120ULL * 1000000)
+
+static const char *const what_names[CAPDIFF__COUNT] = {
+	[CAPDIFF_GREETING_MASKED] = "greeting masked",
+	[CAPDIFF_KEYWORD_MASKED] = "EHLO keyword masked",
+	[CAPDIFF_XFILLED] = "command X-filled",
+	[CAPDIFF_NOOP] = "verb turned into NOOP",
+	[CAPDIFF_PIPE_REPLACED] = "'|' replaced by space",
+	[CAPDIFF_CHANGED] = "bytes changed",
+};
+
+struct capdiff_cand {
+	size_t	 a, b;
+	int	 score;
+	uint64_t adt;
+};
+
+const char *
+capdiff_what_name(enum capdiff_what w)
+{
+	return (unsigned)w < CAPDIFF__COUNT ? what_names[w] : "?";
+}
+
+static uint64_t
+capdiff_absdt(const struct transcript *a, const struct transcript *b)
+{
+	return a->start_us > b->start_us ? a->start_us - b->start_us :
+	    b->start_us - a->start_us;
+}
+
+int
+capdiff_score(const struct transcript *a, const struct transcript *b)
+{
+	uint64_t eq = 0, den = 0, lmin, lmax;
+	double sim, agree = 0;
+	size_t la, lb, m, i;
+	const uint8_t *pa, *pb;
+	int d, ndirs = 0, score;
+
+	for (d = 0; d < 2; d++) {
+		pa = transcript_bytes(a, (enum tr_dir)d, &la);
+		pb = transcript_bytes(b, (enum tr_dir)d, &lb);
+		la = la < CAPDIFF_SCORE_BYTES ? la : CAPDIFF_SCORE_BYTES;
+		lb = lb < CAPDIFF_SCORE_BYTES ? lb : CAPDIFF_SCORE_BYTES;
+		m = la < lb ? la : lb;
+		for (i = 0; i < m; i++)
+			eq += pa[i] == pb[i];
+		den += la > lb ? la : lb;
+		lmin = a->total[d] < b->total[d] ? a->total[d] : b->total[d];
+		lmax = a->total[d] > b->total[d] ? a->total[d] : b->total[d];
+		if (lmax > 0) {
+			agree += (double)lmin / (double)lmax;
+			ndirs++;
+		}
+	}
+	if (den == 0 || ndirs == 0)
+		return 0;
+	sim = (double)eq / (double)den;
+	score = (int)(60.0 * sim + 40.0 * agree / ndirs + 0.5);
+	/* Two seconds apart costs a point, at most twenty. */
+	score -= (int)((capdiff_absdt(a, b) / 2000000) > 20 ? 20 :
+	    capdiff_absdt(a, b) / 2000000);
+	return score < 0 ? 0 : score;
+}
+
+static int
+capdiff_cand_cmp(const void *x, const void *y)
+{
+	const struct capdiff_cand *p = x, *q = y;
+
+	if (p->score != q->score)
+		return p->score > q->score ? -1 : 1;
+	if (p->adt != q->adt)
+		return p->adt < q->adt ? -1 : 1;
+	if (p->a != q->a)
+		return p->a < q->a ? -1 : 1;
+	return p->b < q->b ? -1 : p->b > q->b;
+}
+
+/* End of the greeting (RFC 5321 4.2: lines "220-" until "220 "). */
+static size_t
+capdiff_greeting_end(const uint8_t *p, size_t n)
+{
+	size_t i = 0, ls;
+
+	while (i < n) {
+		ls = i;
+		while (i < n && p[i] != '\n')
+			i++;
+		if (i < n)
+			i++;
+		if (i - ls < 4 || p[ls + 3] != '-')
+			return i;
+	}
+	return n;
+}
+
+/* First word of a line (printable, upper-cased) into out. */
+static void
+capdiff_word(const uint8_t *p, size_t n, char *out, size_t outsz)
+{
+	size_t i;
+
+	for (i = 0; i < n && i + 1 < outsz; i++) {
+		if (p[i] == ' ' || p[i] == '\r' || p[i] == '\n' ||
+		    p[i] < 0x21 || p[i] > 0x7e)
+			break;
+		out[i] = (char)(p[i] >= 'a' && p[i] <= 'z' ? p[i] - 32 : p[i]);
+	}
+	out[i] = '\0';
+}
+
+/* "XXXXXXXA": (length-1) X then one capital (behaviour reference, ASA
+ * EHLO reply keywords). */
+static int
+capdiff_is_masked_kw(const uint8_t *p, size_t n)
+{
+	size_t i, k = 0;
+
+	while (k < n && p[k] != ' ' && p[k] != '\r' && p[k] != '\n')
+		k++;
+	if (k < 2 || p[k - 1] < 'A' || p[k - 1] > 'Z')
+		return 0;
+	for (i = 0; i + 1 < k; i++)
+		if (p[i] != 'X')
+			return 0;
+	return 1;
+}
+
+static enum capdiff_what
+capdiff_classify_c2s(const uint8_t *o, const uint8_t *r, size_t ls,
+    size_t le, size_t first, size_t last)
+{
+	size_t i, body = le;
+	int allx = 1, pipes = 1;
+
+	while (body > ls && (r[body - 1] == '\n' || r[body - 1] == '\r'))
+		body--;
+	for (i = ls; i < body; i++)
+		if (r[i] != 'X')
+			allx = 0;
+	if (allx && body > ls)
+		return CAPDIFF_XFILLED;
+	if (body - ls >= 4 && util_slice_ieq((const char *)r + ls, 4, "NOOP") &&
+	    !util_slice_ieq((const char *)o + ls, 4, "NOOP"))
+		return CAPDIFF_NOOP;
+	for (i = first; i <= last; i++)
+		if (o[i] != r[i] && !(o[i] == '|' && r[i] == ' '))
+			pipes = 0;
+	return pipes ? CAPDIFF_PIPE_REPLACED : CAPDIFF_CHANGED;
+}
+
+static void
+capdiff_add_range(struct capdiff_pair *p, enum tr_dir d, const uint8_t *o,
+    const uint8_t *r, size_t ls, size_t le, size_t first, size_t last,
+    size_t gend)
+{
+	struct capdiff_range *x;
+
+	if (p->nranges == CAPDIFF_ITEMS_MAX) {
+		p->dropped++;
+		return;
+	}
+	x = &p->ranges[p->nranges++];
+	memset(x, 0, sizeof(*x));
+	x->dir = d;
+	x->off = first;
+	x->len = last - first + 1;
+	if (d == TR_S2C && ls < gend)
+		x->what = CAPDIFF_GREETING_MASKED;
+	else if (d == TR_S2C && le - ls > 4 && memcmp(r + ls, "250", 3) == 0 &&
+	    (r[ls + 3] == '-' || r[ls + 3] == ' ') &&
+	    capdiff_is_masked_kw(r + ls + 4, le - ls - 4)) {
+		x->what = CAPDIFF_KEYWORD_MASKED;
+		capdiff_word(o + ls + 4, le - ls - 4, x->original,
+		    sizeof(x->original));
+	} else if (d == TR_S2C)
+		x->what = CAPDIFF_CHANGED;
+	else {
+		x->what = capdiff_classify_c2s(o, r, ls, le, first, last);
+		if (x->what == CAPDIFF_XFILLED || x->what == CAPDIFF_NOOP)
+			capdiff_word(o + ls, le - ls, x->original,
+			    sizeof(x->original));
+	}
+	x->before = escape_wire_str(o + first, x->len, ESCAPE_TERM,
+	    CAPDIFF_SHOW_MAX);
+	x->after = escape_wire_str(r + first, x->len, ESCAPE_TERM,
+	    CAPDIFF_SHOW_MAX);
+}
+
+/* Segments of transcript t (side) in d that lie past byte from. */
+static void
+capdiff_one_side(struct capdiff_pair *p, const struct transcript *t,
+    int side, enum tr_dir d, uint64_t from)
+{
+	const uint8_t *bytes;
+	struct capdiff_seg *s;
+	uint64_t off, end;
+	size_t i, blen;
+
+	bytes = transcript_bytes(t, d, &blen);
+	for (i = 0; i < t->nev; i++) {
+		const struct tr_event *e = &t->ev[i];
+
+		if (e->kind != TR_EV_DATA || e->dir != d || e->len == 0 ||
+		    e->off + e->len <= from)
+			continue;
+		if (p->nsegs == CAPDIFF_ITEMS_MAX) {
+			p->dropped++;
+			continue;
+		}
+		off = e->off > from ? e->off : from;
+		end = e->off + e->len;
+		s = &p->segs[p->nsegs++];
+		s->dir = d;
+		s->side = side;
+		s->off = off;
+		s->len = end - off;
+		s->bytes = escape_wire_str(bytes + off, (size_t)(end - off),
+		    ESCAPE_TERM, CAPDIFF_SHOW_MAX);
+	}
+}
+
+static void
+capdiff_dir(struct capdiff_pair *p, const struct transcript *ta,
+    const struct transcript *tb, enum tr_dir d)
+{
+	const struct transcript *to = d == TR_S2C ? tb : ta;
+	const struct transcript *tr = d == TR_S2C ? ta : tb;
+	const uint8_t *o, *r;
+	size_t lo, lr, n, ls, le, i, first, last, gend;
+	int diff;
+
+	o = transcript_bytes(to, d, &lo);
+	r = transcript_bytes(tr, d, &lr);
+	n = lo < lr ? lo : lr;
+	gend = d == TR_S2C ? capdiff_greeting_end(o, lo) : 0;
+	for (ls = 0; ls < n; ls = le) {
+		for (le = ls; le < n && o[le] != '\n'; le++)
+			;
+		if (le < n)
+			le++;
+		diff = 0;
+		first = last = ls;
+		for (i = ls; i < le; i++)
+			if (o[i] != r[i]) {
+				if (!diff)
+					first = i;
+				last = i;
+				diff = 1;
+			}
+		if (diff)
+			capdiff_add_range(p, d, o, r, ls, le, first, last,
+			    gend);
+	}
+	if (lo > n)
+		capdiff_one_side(p, to, to == ta ? 0 : 1, d, n);
+	if (lr > n)
+		capdiff_one_side(p, tr, tr == ta ? 0 : 1, d, n);
+}
+
+static void
+capdiff_syn(struct capdiff_pair *p, const struct tr_tcp *a,
+    const struct tr_tcp *b)
+{
+	size_t used = 0;
+	int d;
+
+	for (d = 0; d < 2; d++) {
+		const char *dn = transcript_dir_name((enum tr_dir)d);
+
+		p->have_isn[d] = a->have_syn[d] && b->have_syn[d];
+		if (!p->have_isn[d])
+			continue;
+		p->isn_off[d] = b->isn[d] - a->isn[d];
+		if (a->mss[d] != b->mss[d] && used < sizeof(p->syn))
+			used += (size_t)snprintf(p->syn + used,
+			    sizeof(p->syn) - used, "%s%s MSS %u -> %u",
+			    used ? "; " : "", dn, a->mss[d], b->mss[d]);
+		if ((a->have_wscale[d] != b->have_wscale[d] ||
+		    a->wscale[d] != b->wscale[d]) && used < sizeof(p->syn))
+			used += (size_t)snprintf(p->syn + used,
+			    sizeof(p->syn) - used, "%s%s window scale changed",
+			    used ? "; " : "", dn);
+		if ((a->sack_ok[d] != b->sack_ok[d] ||
+		    a->have_ts[d] != b->have_ts[d]) && used < sizeof(p->syn))
+			used += (size_t)snprintf(p->syn + used,
+			    sizeof(p->syn) - used, "%s%s SACK/timestamps "
+			    "changed", used ? "; " : "", dn);
+		if (used == 0 && (a->optlen[d] != b->optlen[d] ||
+		    memcmp(a->opts[d], b->opts[d], a->optlen[d]) != 0))
+			used += (size_t)snprintf(p->syn + used,
+			    sizeof(p->syn) - used, "%s raw options differ",
+			    dn);
+	}
+}
+
+static void
+capdiff_pair_fill(struct capdiff *cd, struct capdiff_pair *p)
+{
+	const struct transcript *ta = cd->t[0][p->a], *tb = cd->t[1][p->b];
+	int s, d;
+
+	p->ranges = xcalloc(CAPDIFF_ITEMS_MAX, sizeof(*p->ranges));
+	p->segs = xcalloc(CAPDIFF_ITEMS_MAX, sizeof(*p->segs));
+	p->dt_us = (int64_t)(tb->start_us - ta->start_us);
+	for (s = 0; s < 2; s++)
+		for (d = 0; d < 2; d++)
+			p->len[s][d] = (s ? tb : ta)->stream[d].len;
+	capdiff_dir(p, ta, tb, TR_S2C);
+	capdiff_dir(p, ta, tb, TR_C2S);
+	capdiff_syn(p, &ta->tcp, &tb->tcp);
+}
+
+struct capdiff *
+capdiff_new(struct transcript **outside, size_t nout,
+    struct transcript **inside, size_t nin)
+{
+	struct capdiff *cd = xcalloc(1, sizeof(*cd));
+	struct capdiff_cand *c = NULL;
+	size_t i, j, nc = 0, sc = 0;
+	int score, s;
+
+	cd->t[0] = outside;
+	cd->t[1] = inside;
+	cd->n[0] = nout;
+	cd->n[1] = nin;
+	for (s = 0; s < 2; s++) {
+		cd->pair_of[s] = xreallocarray(NULL, cd->n[s] + 1, sizeof(int));
+		for (i = 0; i < cd->n[s]; i++)
+			cd->pair_of[s][i] = -1;
+	}
+	for (i = 0; i < nout; i++)
+		for (j = 0; j < nin; j++) {
+			if (capdiff_absdt(outside[i], inside[j]) >
+			    CAPDIFF_WINDOW_US)
+				continue;
+			score = capdiff_score(outside[i], inside[j]);
+			if (score < CAPDIFF_SCORE_MIN)
+				continue;
+			if (nc == sc) {
+				sc = sc ? sc * 2 : 64;
+				c = xreallocarray(c, sc, sizeof(*c));
+			}
+			c[nc].a = i;
+			c[nc].b = j;
+			c[nc].score = score;
+			c[nc++].adt = capdiff_absdt(outside[i], inside[j]);
+		}
+	if (nc > 0)
+		qsort(c, nc, sizeof(*c), capdiff_cand_cmp);
+	cd->pairs = xcalloc(nout < nin ? nout + 1 : nin + 1,
+	    sizeof(*cd->pairs));
+	for (i = 0; i < nc; i++) {
+		if (cd->pair_of[0][c[i].a] >= 0 || cd->pair_of[1][c[i].b] >= 0)
+			continue;
+		cd->pair_of[0][c[i].a] = (int)cd->npairs;
+		cd->pair_of[1][c[i].b] = (int)cd->npairs;
+		cd->pairs[cd->npairs].a = c[i].a;
+		cd->pairs[cd->npairs].b = c[i].b;
+		cd->pairs[cd->npairs++].score = c[i].score;
+	}
+	free(c);
+	/* Report in outside first-packet order. */
+	for (i = 0; i < nout; i++)
+		if (cd->pair_of[0][i] >= 0)
+			capdiff_pair_fill(cd, &cd->pairs[cd->pair_of[0][i]]);
+	return cd;
+}
+
+void
+capdiff_free(struct capdiff *cd)
+{
+	size_t i, k;
+
+	if (cd == NULL)
+		return;
+	for (i = 0; i < cd->npairs; i++) {
+		struct capdiff_pair *p = &cd->pairs[i];
+
+		for (k = 0; k < p->nranges; k++) {
+			free(p->ranges[k].before);
+			free(p->ranges[k].after);
+		}
+		for (k = 0; k < p->nsegs; k++)
+			free(p->segs[k].bytes);
+		free(p->ranges);
+		free(p->segs);
+	}
+	free(cd->pairs);
+	free(cd->pair_of[0]);
+	free(cd->pair_of[1]);
+	free(cd);
+}
+
+int
+capdiff_differs(const struct capdiff *cd)
+{
+	size_t i;
+
+	if (cd->npairs != cd->n[0] || cd->npairs != cd->n[1])
+		return 1;
+	for (i = 0; i < cd->npairs; i++)
+		if (cd->pairs[i].nranges || cd->pairs[i].nsegs ||
+		    cd->pairs[i].dropped)
+			return 1;
+	return 0;
+}
+
+static void
+capdiff_text_pair(const struct capdiff *cd, const struct capdiff_pair *p,
+    FILE *fp)
+{
+	const struct transcript *a = cd->t[0][p->a], *b = cd->t[1][p->b];
+	size_t k;
+	int d;
+
+	fprintf(fp, "\n%s %s:%u > %s:%u  <->  inside %s %s:%u > %s:%u\n",
+	    a->label, a->client, (unsigned)a->cport, a->server,
+	    (unsigned)a->sport, b->label, b->client, (unsigned)b->cport,
+	    b->server, (unsigned)b->sport);
+	fprintf(fp, "  match score %d, inside starts %+.6f s after outside\n",
+	    p->score, (double)p->dt_us / 1e6);
+	for (d = 0; d < 2; d++)
+		if (p->have_isn[d])
+			fprintf(fp, "  ISN offset %s: %+d (inside - outside)\n",
+			    transcript_dir_name((enum tr_dir)d),
+			    (int32_t)p->isn_off[d]);
+	if (p->syn[0] != '\0')
+		fprintf(fp, "  SYN changes: %s\n", p->syn);
+	if (p->nranges == 0 && p->nsegs == 0)
+		fprintf(fp, "  bytes: identical (%llu C>S, %llu S>C)\n",
+		    (unsigned long long)p->len[0][TR_C2S],
+		    (unsigned long long)p->len[0][TR_S2C]);
+	for (k = 0; k < p->nranges; k++) {
+		const struct capdiff_range *x = &p->ranges[k];
+
+		fprintf(fp, "  %s offset %llu, %llu bytes: %s%s%s%s\n",
+		    transcript_dir_name(x->dir), (unsigned long long)x->off,
+		    (unsigned long long)x->len, capdiff_what_name(x->what),
+		    x->original[0] ? " (was " : "", x->original,
+		    x->original[0] ? ")" : "");
+		fprintf(fp, "    %s: %s\n", x->dir == TR_S2C ?
+		    "inside (server sent)" : "outside (client sent)",
+		    x->before);
+		fprintf(fp, "    %s: %s\n", x->dir == TR_S2C ?
+		    "outside (client got)" : "inside (server got)", x->after);
+	}
+	for (k = 0; k < p->nsegs; k++) {
+		const struct capdiff_seg *s = &p->segs[k];
+
+		fprintf(fp, "  %s offset %llu, %llu bytes only %s: %s\n",
+		    transcript_dir_name(s->dir), (unsigned long long)s->off,
+		    (unsigned long long)s->len,
+		    s->side ? "inside" : "outside", s->bytes);
+	}
+	if (p->dropped)
+		fprintf(fp, "  (%llu more differences not listed)\n",
+		    (unsigned long long)p->dropped);
+}
+
+void
+capdiff_print_text(const struct capdiff *cd, FILE *fp, const char *outname,
+    const char *inname)
+{
+	size_t i, changed = 0, un[2] = { 0, 0 };
+	int s;
+
+	fprintf(fp, "Comparing outside %s (%zu SMTP sessions) with inside %s "
+	    "(%zu SMTP sessions)\n", outname, cd->n[0], inname, cd->n[1]);
+	for (i = 0; i < cd->n[0]; i++)
+		if (cd->pair_of[0][i] >= 0)
+			capdiff_text_pair(cd, &cd->pairs[cd->pair_of[0][i]],
+			    fp);
+	for (s = 0; s < 2; s++)
+		for (i = 0; i < cd->n[s]; i++) {
+			const struct transcript *t = cd->t[s][i];
+
+			if (cd->pair_of[s][i] >= 0)
+				continue;
+			if (un[s]++ == 0)
+				fprintf(fp, "\nUnmatched %s sessions:\n",
+				    s ? "inside" : "outside");
+			fprintf(fp, "  %s %s:%u > %s:%u (%llu C>S, %llu S>C "
+			    "bytes)\n", t->label, t->client,
+			    (unsigned)t->cport, t->server,
+			    (unsigned)t->sport,
+			    (unsigned long long)t->total[TR_C2S],
+			    (unsigned long long)t->total[TR_S2C]);
+		}
+	for (i = 0; i < cd->npairs; i++)
+		changed += cd->pairs[i].nranges || cd->pairs[i].nsegs;
+	fprintf(fp, "\nSummary: %zu matched, %zu with differences, %zu "
+	    "unmatched outside, %zu unmatched inside\n", cd->npairs, changed,
+	    un[0], un[1]);
+}
+
+static json_t *
+capdiff_json_pair(const struct capdiff *cd, const struct capdiff_pair *p)
+{
+	const struct transcript *a = cd->t[0][p->a], *b = cd->t[1][p->b];
+	json_t *o, *r, *s, *isn;
+	size_t k;
+	int d;
+
+	r = json_array();
+	for (k = 0; k < p->nranges; k++) {
+		const struct capdiff_range *x = &p->ranges[k];
+
+		json_array_append_new(r, json_pack("{s:s, s:I, s:I, s:s, "
+		    "s:s, s:s, s:s}", "dir", transcript_dir_name(x->dir),
+		    "offset", (json_int_t)x->off, "length", (json_int_t)x->len,
+		    "what", capdiff_what_name(x->what), "original",
+		    x->original, "before", x->before, "after", x->after));
+	}
+	s = json_array();
+	for (k = 0; k < p->nsegs; k++)
+		json_array_append_new(s, json_pack("{s:s, s:s, s:I, s:I, s:s}",
+		    "dir", transcript_dir_name(p->segs[k].dir),
+		    "only", p->segs[k].side ? "inside" : "outside",
+		    "offset", (json_int_t)p->segs[k].off,
+		    "length", (json_int_t)p->segs[k].len,
+		    "bytes", p->segs[k].bytes));
+	isn = json_object();
+	for (d = 0; d < 2; d++)
+		if (p->have_isn[d])
+			json_object_set_new(isn,
+			    transcript_dir_name((enum tr_dir)d),
+			    json_integer((int32_t)p->isn_off[d]));
+	o = json_pack("{s:s, s:s, s:i, s:I, s:o, s:s, s:o, s:o, s:I}",
+	    "outside", a->label, "inside", b->label, "score", p->score,
+	    "inside_minus_outside_us", (json_int_t)p->dt_us,
+	    "isn_offset", isn, "syn_changes", p->syn, "ranges", r,
+	    "one_side_segments", s, "not_listed", (json_int_t)p->dropped);
+	return o;
+}
+
+void
+capdiff_print_json(const struct capdiff *cd, FILE *fp, const char *outname,
+    const char *inname)
+{
+	json_t *o, *pairs, *un[2];
+	size_t i;
+	int s;
+	char *txt;
+
+	pairs = json_array();
+	for (i = 0; i < cd->n[0]; i++)
+		if (cd->pair_of[0][i] >= 0)
+			json_array_append_new(pairs, capdiff_json_pair(cd,
+			    &cd->pairs[cd->pair_of[0][i]]));
+	for (s = 0; s < 2; s++) {
+		un[s] = json_array();
+		for (i = 0; i < cd->n[s]; i++)
+			if (cd->pair_of[s][i] < 0)
+				json_array_append_new(un[s],
+				    json_string(cd->t[s][i]->label));
+	}
+	o = json_pack("{s:i, s:{s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:b}}",
+	    "schema", 1, "capture_diff", "outside", outname, "inside",
+	    inname, "outside_sessions", (json_int_t)cd->n[0],
+	    "inside_sessions", (json_int_t)cd->n[1], "matched", pairs,
+	    "unmatched_outside", un[0], "unmatched_inside", un[1],
+	    "differs", capdiff_differs(cd));
+	txt = json_dumps(o, JSON_COMPACT);
+	if (txt != NULL)
+		fprintf(fp, "%s\n", txt);
+	free(txt);
+	json_decref(o);
+}

@@ -155,6 +155,10 @@ facts_ehlo_keywords(struct facts *fs, const char *prefix,
 			continue;
 		nc = smtp_ext_decode(l->v[i].mask_len, cand, 8);
 		for (j = 0; j < nc && j < 8; j++) {
+			/* Keywords the ASA lets through cannot be the
+			 * original of a mask (behaviour reference 2). */
+			if (smtp_ext_asa_masks(cand[j]) == 0)
+				continue;
 			snprintf(name, sizeof(name), "%s%s", prefix, cand[j]);
 			if (facts_known(name))
 				facts_set_str(fs, name, "masked", 0);
@@ -628,7 +632,8 @@ facts_from_transcripts(struct transcript *const *t, size_t n,
 			return -1;
 		}
 		d[i] = dialog_from_transcript(t[i]);
-		connected += d[i]->bytes[TR_S2C] > 0 || d[i]->has_greeting;
+		/* TCP established (CONNECT) or any byte from the server. */
+		connected += d[i]->connected;
 	}
 	facts_set_int(out, "conn.connected", connected > 0, 0);
 	facts_set_int(out, "conn.transcripts", (int64_t)n, 0);

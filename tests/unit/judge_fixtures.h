@@ -11,6 +11,7 @@
  *   'S' server bytes in one segment      'F' server FIN    'R' server RST
  *   'T' timeout waiting for the server   'L' TLS starts (prober handshake)
  *   'G' gap of strlen(rest) bytes in the server direction
+ * A script that is just { "X", NULL } is a refused connection: no events.
  */
 #ifndef JUDGE_FIXTURES_H
 #define JUDGE_FIXTURES_H
@@ -31,6 +32,8 @@ fx_script(const char *label, const char *const *steps)
 	const char *s;
 
 	transcript_set_peers(t, "192.0.2.1", 40000, "192.0.2.25", 25);
+	if (steps[0] != NULL && strcmp(steps[0], "X") == 0)
+		return t;	/* connection refused: no event at all */
 	transcript_event(t, TR_EV_CONNECT, TR_C2S, ts);
 	for (i = 0; steps[i] != NULL; i++) {
 		s = steps[i] + 1;
@@ -93,7 +96,7 @@ fx_probes(const struct fx_server *s, struct transcript **t)
 	const char *g = s->greeting;
 
 	if (g == NULL) {
-		t[n++] = fx_script("greeting", (const char *const[]){ "F",
+		t[n++] = fx_script("greeting", (const char *const[]){ "X",
 		    NULL });
 		return n;
 	}

@@ -1,0 +1,279 @@
+/* test_facts.c - facts from transcripts: greeting classes, EHLO, verbs, TLS. */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "facts.h"
+#include "judge_fixtures.h"
+
+/* greeting.class rules (behaviour reference 2 and 4.1). */
+static const struct gcase {
+	const char	*greeting;	/* NULL: connection closed */
+	const char	*class;
+} gcases[] = {
+	{ "S220 mx.example.com ESMTP Postfix\r\n", "clear" },
+	{ "S220 ****************************\r\n", "asa-star" },
+	{ "S220-*********\r\n220 *******\r\n", "asa-star" },
+	{ "S220 ********\r\n", "smtp-sink" },
+	{ "S220 *********\r\n", "asa-star" },
+	{ "S220-******\r\n****************\r\n", "pix-after4" },
+	{ "S220 ****0******0*********20 ****200**0*********0*00\r\n",
+	  "pix-2-0" },
+	{ "S220*****0 ***\r\n220 **20****\r\n", "pix-2-0" },
+	{ "S220 SMTP/cmap_______read\r\n", "pix-cmap" },
+	{ "S220 \r\n", "empty" },
+	{ "S220\r\n", "empty" },
+	{ "S220 mx ESMTP 2020\r\n", "clear" },
+	{ "S220 22 00 2\r\n", "clear" },
+	{ NULL, "none" },
+	{ "", NULL },
+};
+
+static void
+test_greeting_class(void **state)
+{
+	const struct gcase *c;
+	struct transcript *t;
+	struct facts fs;
+	char errbuf[MG_ERRBUF_SIZE];
+
+	(void)state;
+	for (c = gcases; c->class != NULL; c++) {
+		if (c->greeting != NULL)
+			t = fx_script("greeting", (const char *const[]){
+			    c->greeting, "CQUIT\r\n", "S221 bye\r\n", NULL });
+		else
+			t = fx_script("greeting", (const char *const[]){
+			    "S", "F", NULL });
+		assert_int_equal(facts_from_transcripts(&t, 1, &fs, errbuf),
+		    0);
+		if (strcmp(facts_get_str(&fs, "greeting.class", "?"),
+		    c->class) != 0)
+			fail_msg("%s: class %s, want %s", c->greeting ?
+			    c->greeting : "(closed)",
+			    facts_get_str(&fs, "greeting.class", "?"),
+			    c->class);
+		facts_free(&fs);
+		transcript_free(t);
+	}
+}
+
+#define ASA_G "S220 ************************\r\n"
+#define EHLO_ASA "S250-mx.example.com\r\n250-PIPELINING\r\n" \
+	"250-SIZE 1000\r\n250-XXXXXXXA\r\n250-XXXXXXXXB\r\n250 XXXC\r\n"
+
+static void
+test_ehlo_and_verbs(void **state)
+{
+	struct fx_server s = {
+		.greeting = ASA_G,
+		.ehlo = EHLO_ASA,
+		.helo = "S250 mx.example.com\r\n",
+		.unknown = "S500 5.5.1 Command unrecognized: \"XXXXXXXXXXX\"\r\n",
+		.starttls = "S500 5.5.1 Command unrecognized: \"XXXXXXXX\"\r\n",
+		.help = "S214 2.0.0 see RFC 5321\r\n",
+		.seg1 = "S500 5.5.1 Command unrecognized: \"XXXX\"\r\n",
+	};
+	struct transcript *t[FX_MAX];
+	struct facts fs;
+	char errbuf[MG_ERRBUF_SIZE];
+	size_t n;
+	static const struct want {
+		const char	*fact;
+		const char	*value;
+	} wants[] = {
+		{ "conn.connected", "1" },
+		{ "greeting.class", "asa-star" },
+		{ "greeting.code", "220" },
+		{ "greeting.lines", "1" },
+		{ "ehlo.code", "250" },
+		{ "ehlo.keywords", "5" },
+		{ "ehlo.masked", "3" },
+		{ "ehlo.mask_letters_ok", "1" },
+		{ "ehlo.xquoted", "0" },
+		{ "ehlo.kw.PIPELINING", "offered" },
+		{ "ehlo.kw.SIZE", "offered" },
+		{ "ehlo.kw.STARTTLS", "masked" },
+		{ "ehlo.kw.DELIVERBY", "masked" },
+		{ "ehlo.kw.HELP", "masked" },
+		{ "ehlo.kw.8BITMIME", "absent" },
+		{ "starttls.offered", "0" },
+		{ "starttls.code", "500" },
+		{ "helo.code", "250" },
+		{ "unknown.code", "500" },
+		{ "unknown.xquoted", "1" },
+		{ "verb.STARTTLS.code", "500" },
+		{ "verb.STARTTLS.xquoted", "1" },
+		{ "verb.STARTTLS.same_as_unknown", "1" },
+		{ "verb.HELP.code", "214" },
+		{ "verb.HELP.xquoted", "0" },
+		{ "verb.HELP.same_as_unknown", "0" },
+		{ "seg1.code", "500" },
+		{ "seg1.xquoted", "1" },
+		{ "conn.dropped", "0" },
+		{ NULL, NULL },
+	};
+	const struct want *w;
+
+	(void)state;
+	n = fx_probes(&s, t);
+	assert_int_equal(facts_from_transcripts(t, n, &fs, errbuf), 0);
+	for (w = wants; w->fact != NULL; w++)
+		if (strcmp(facts_get_str(&fs, w->fact, "(absent)"),
+		    w->value) != 0)
+			fail_msg("%s = %s, want %s", w->fact,
+			    facts_get_str(&fs, w->fact, "(absent)"), w->value);
+	/* Evidence keeps the exact greeting, escaped. */
+	assert_string_equal(facts_get(&fs, "greeting.class")->evidence,
+	    "220 ************************\\r\\n");
+	assert_string_equal(facts_get(&fs, "greeting.class")->source,
+	    "greeting");
+	assert_null(facts_get(&fs, "tls.ok"));
+	assert_null(facts_get(&fs, "eod_split.code"));
+	facts_free(&fs);
+	fx_free(t, n);
+}
+
+/* RFC 3207 differences never count; others do. */
+static void
+test_tls_compare(void **state)
+{
+	static const struct tcase {
+		const char	*outer, *inner;
+		int		 masked, xmasked, missing, hostdiff;
+	} cases[] = {
+		/* Legit: STARTTLS gone, AUTH added, X-ANONYMOUSTLS dropped. */
+		{ "S250-mx\r\n250-X-ANONYMOUSTLS\r\n250-STARTTLS\r\n250 SIZE\r\n",
+		  "S250-mx\r\n250-AUTH LOGIN\r\n250 SIZE\r\n", 0, 0, 0, 0 },
+		/* ASA allow-tls: CHUNKING masked outside. */
+		{ "S250-mx\r\n250-STARTTLS\r\n250 XXXXXXXA\r\n",
+		  "S250-mx\r\n250 CHUNKING\r\n", 1, 1, 0, 0 },
+		/* A proxy deleted PIPELINING and answered with its name. */
+		{ "S250-gw\r\n250-STARTTLS\r\n250 SIZE\r\n",
+		  "S250-mx\r\n250-PIPELINING\r\n250 SIZE\r\n", 1, 0, 1, 1 },
+		{ NULL, NULL, 0, 0, 0, 0 },
+	};
+	const struct tcase *c;
+	struct transcript *t[2];
+	struct facts fs;
+	char errbuf[MG_ERRBUF_SIZE];
+
+	(void)state;
+	for (c = cases; c->outer != NULL; c++) {
+		t[0] = fx_script("starttls", (const char *const[]){
+		    "S220 mx ESMTP\r\n", "CEHLO p\r\n", c->outer,
+		    "CSTARTTLS\r\n", "S220 go\r\n", "L", NULL });
+		t[1] = fx_script("starttls-inner", (const char *const[]){
+		    "CEHLO p\r\n", c->inner, NULL });
+		assert_int_equal(facts_from_transcripts(t, 2, &fs, errbuf), 0);
+		assert_int_equal(facts_get_int(&fs, "tls.ok", -1), 1);
+		assert_int_equal(facts_get_int(&fs, "starttls.code", -1), 220);
+		assert_int_equal(facts_get_int(&fs, "tls.kw_masked_outside",
+		    -1), c->masked);
+		assert_int_equal(facts_get_int(&fs, "tls.kw_xmasked_outside",
+		    -1), c->xmasked);
+		assert_int_equal(facts_get_int(&fs, "tls.kw_missing_outside",
+		    -1), c->missing);
+		assert_int_equal(facts_get_int(&fs, "tls.greeting_diff", -1),
+		    c->hostdiff);
+		/* The inner dialogue never provides the outer facts. */
+		assert_string_equal(facts_get_str(&fs, "greeting.class", ""),
+		    "clear");
+		facts_free(&fs);
+		transcript_free(t[0]);
+		transcript_free(t[1]);
+	}
+}
+
+static void
+test_drops_eod_pipelining(void **state)
+{
+	struct transcript *t[3];
+	struct facts fs;
+	char errbuf[MG_ERRBUF_SIZE];
+
+	(void)state;
+	t[0] = fx_script("verb-xexch50", (const char *const[]){
+	    "S220 mx\r\n", "CXEXCH50 10 2\r\n", "R", NULL });
+	t[1] = fx_script("eod-split", (const char *const[]){
+	    "S220 mx\r\n", "CDATA\r\n", "S354 go\r\n", "Cbody\r\n.",
+	    "C\r\n", "T", NULL });
+	t[2] = fx_script("pipelined", (const char *const[]){
+	    "S220 mx\r\n", "CMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nRSET\r\n",
+	    "S250 ok\r\n250 ok\r\n250 ok\r\n", NULL });
+	assert_int_equal(facts_from_transcripts(t, 3, &fs, errbuf), 0);
+	assert_int_equal(facts_get_int(&fs, "conn.dropped", -1), 1);
+	assert_int_equal(facts_get_int(&fs, "verb.XEXCH50.code", -1), 0);
+	assert_string_equal(facts_get_str(&fs, "verb.XEXCH50.end", ""),
+	    "reset");
+	assert_int_equal(facts_get_int(&fs, "eod_split.answered", -1), 0);
+	assert_int_equal(facts_get_int(&fs, "eod_split.code", -1), 0);
+	assert_int_equal(facts_get_int(&fs, "pipelined.count", -1), 2);
+	assert_int_equal(facts_get_int(&fs, "pipelined.ok", -1), 1);
+	assert_int_equal(facts_get_int(&fs, "conn.transcripts", -1), 3);
+	facts_free(&fs);
+	fx_free(t, 3);
+}
+
+static void
+test_table_and_known(void **state)
+{
+	static const struct kcase {
+		const char	*name;
+		int		 known;
+	} kc[] = {
+		{ "greeting.class", 1 }, { "ehlo.kw.STARTTLS", 1 },
+		{ "ehlo.kw.AUTH=", 1 }, { "verb.X-LINK2STATE.code", 1 },
+		{ "verb.AUTH.same_as_unknown", 1 }, { "verb.AUTH.colour", 0 },
+		{ "verb..code", 0 }, { "anomaly.bare-lf", 1 },
+		{ "tls.inner.kw.CHUNKING", 1 }, { "ehlo.kw.", 0 },
+		{ "ehlo.kw.a.b", 0 }, { "nonsense", 0 }, { "", 0 },
+		{ NULL, 0 },
+	};
+	const struct kcase *k;
+	struct facts fs;
+	size_t i;
+	char name[32];
+
+	(void)state;
+	for (k = kc; k->name != NULL; k++)
+		if (facts_known(k->name) != k->known)
+			fail_msg("facts_known(%s) != %d", k->name, k->known);
+	facts_init(&fs);
+	facts_set_int(&fs, "ehlo.code", 250, 0);
+	facts_set_int(&fs, "ehlo.code", 500, 0);	/* first wins */
+	assert_int_equal(facts_get_int(&fs, "ehlo.code", 0), 250);
+	facts_set_int(&fs, "ehlo.code", 500, 1);	/* replace */
+	assert_int_equal(facts_get_int(&fs, "ehlo.code", 0), 500);
+	facts_set_str(&fs, "greeting.text", "42", 0);
+	assert_int_equal(facts_get(&fs, "greeting.text")->is_num, 1);
+	facts_set_str(&fs, "greeting.class", "clear", 0);
+	assert_int_equal(facts_get_int(&fs, "greeting.class", -7), -7);
+	for (i = 0; i < MG_FACTS_MAX + 10; i++) {
+		snprintf(name, sizeof(name), "anomaly.x%zu", i);
+		facts_set_int(&fs, name, 1, 0);
+	}
+	assert_int_equal(fs.n, MG_FACTS_MAX);
+	assert_true(fs.dropped > 0);
+	facts_free(&fs);
+	facts_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_greeting_class),
+		cmocka_unit_test(test_ehlo_and_verbs),
+		cmocka_unit_test(test_tls_compare),
+		cmocka_unit_test(test_drops_eod_pipelining),
+		cmocka_unit_test(test_table_and_known),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -71,7 +71,7 @@ out_text_lists(FILE *fp, const struct report *r, int color)
 	if (r->nverbs > 0)
 		out_text_head(fp, "Verbs:", color);
 	for (i = 0; i < r->nverbs; i++)
-		fprintf(fp, "  %-13s %-18s %s\n", r->verbs[i].verb,
+		fprintf(fp, "  %-15s %-18s %s\n", r->verbs[i].verb,
 		    r->verbs[i].status, r->verbs[i].reply);
 	if (r->neffects > 0)
 		out_text_head(fp, "Effects on mail:", color);

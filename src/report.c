@@ -261,7 +261,8 @@ report_evidence_add(struct report *r, const struct facts *fs,
 	if (f == NULL || f->evidence == NULL)
 		return;
 	for (i = 0; i < r->nevidence; i++)
-		if (strcmp(r->evidence[i].what, fact) == 0)
+		if (strcmp(r->evidence[i].what, fact) == 0 ||
+		    strcmp(r->evidence[i].text, f->evidence) == 0)
 			return;
 	e.source = report_dup(f->source);
 	e.what = xstrdup(fact);
@@ -355,9 +356,13 @@ report_keywords(struct report *r, const struct dialog *d)
 		k.length = l.v[i].mask_len;
 		nc = smtp_ext_decode(l.v[i].mask_len, cand, 6);
 		buf_init(&b, 1024);
-		for (j = 0; j < nc && j < 6; j++)
-			buf_printf(&b, "%s%s", j ? "|" : "", cand[j]);
-		k.decoded = xstrdup(nc ? buf_cstr(&b) : "?");
+		for (j = 0; j < nc && j < 6; j++) {
+			/* Offered in clear in the same reply: not this one. */
+			if (smtp_ext_find(&l, cand[j]) != NULL)
+				continue;
+			buf_printf(&b, "%s%s", b.len ? "|" : "", cand[j]);
+		}
+		k.decoded = xstrdup(b.len ? buf_cstr(&b) : "?");
 		buf_free(&b);
 		REPORT_ADD(r, keywords, nkeywords, &k);
 	}
@@ -368,7 +373,8 @@ report_keywords(struct report *r, const struct dialog *d)
 static void
 report_verbs(struct report *r, const struct facts *fs)
 {
-	static const char *const extra[] = { "EHLO", "HELO", NULL };
+	static const char *const extra[] = { "EHLO", "HELO", "UNKNOWN",
+		NULL };
 	char name[MG_FACT_NAME_MAX], lower[16];
 	const char *const *lists[2] = { extra, facts_verbs };
 	const char *v, *pfx;
@@ -390,7 +396,8 @@ report_verbs(struct report *r, const struct facts *fs)
 			if (code < 0)
 				continue;
 			memset(&rv, 0, sizeof(rv));
-			rv.verb = xstrdup(v);
+			rv.verb = xstrdup(strcmp(v, "UNKNOWN") == 0 ?
+			    "(unknown verb)" : v);
 			rv.code = (int)code;
 			rv.reply = report_dup(facts_get_str(fs,
 			    report_fact(pfx, "text"), ""));
@@ -406,6 +413,9 @@ report_verbs(struct report *r, const struct facts *fs)
 			else if (li == 0 && code == 250 && unk == 250 &&
 			    facts_get_int(fs, "ehlo.keywords", 1) == 0 &&
 			    strcmp(v, "EHLO") == 0)
+				rv.status = xstrdup("answered-ok");
+			else if (li == 0 && code == 250 &&
+			    strcmp(v, "UNKNOWN") == 0)
 				rv.status = xstrdup("answered-ok");
 			else if (code >= 500)
 				rv.status = xstrdup("refused-by-server");

@@ -78,6 +78,7 @@ cmd_analyze_usage(FILE *fp)
 "  -q, --quiet       only the summary\n"
 "  -F FILE           fingerprint file (default $MG_FP_FILE or %s)\n"
 "  --no-progress     no progress line even on a terminal\n"
+"  --no-color        no ANSI colours even on a terminal\n"
 "exit: 0 no interference, 1 interference (or bytes differ), 2 usage or\n"
 "      I/O error, 3 no SMTP session judged\n",
 	    util_progname(), PKGDATADIR "/mailguard.fp");
@@ -543,7 +544,7 @@ ca_join(int argc, char **argv)
 }
 
 enum { CA_OPT_JSON = 256, CA_OPT_TRANSCRIPT, CA_OPT_NOPROGRESS,
-    CA_OPT_HELP };
+    CA_OPT_NOCOLOR, CA_OPT_HELP };
 
 static int
 ca_parse(int argc, char **argv, struct ca_opts *o)
@@ -555,6 +556,7 @@ ca_parse(int argc, char **argv, struct ca_opts *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-progress", no_argument, NULL, CA_OPT_NOPROGRESS },
+		{ "no-color", no_argument, NULL, CA_OPT_NOCOLOR },
 		{ "help", no_argument, NULL, CA_OPT_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -591,6 +593,9 @@ ca_parse(int argc, char **argv, struct ca_opts *o)
 			break;
 		case CA_OPT_NOPROGRESS:
 			o->progress = 0;
+			break;
+		case CA_OPT_NOCOLOR:
+			o->color = 0;
 			break;
 		case 'h':
 		case CA_OPT_HELP:

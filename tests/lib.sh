@@ -34,6 +34,10 @@
 #	mg_start_emulate ARGS	"$MG_EMULATE" --listen 127.0.0.1:PORT ARGS in
 #				the background; sets MG_EMU_PORT, MG_EMU_PID,
 #				MG_EMU_LOG; fails the test if it never listens.
+#	mg_chat NAME HOST PORT STEP...
+#				scripted SMTP client (tests/lab/smtpchat.py):
+#				transcript $MG_TMP/NAME.chat, server bytes
+#				$MG_TMP/NAME.raw
 # NETWORK
 #	mg_free_port [HOST]	print a port that is free on HOST (default
 #				127.0.0.1), outside the ephemeral range, and
@@ -72,7 +76,11 @@ if [ -z "$MG_PYTHON" ]; then
 		MG_PYTHON=$(command -v python3 || echo python3)
 	fi
 fi
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+if [ -z "${top_srcdir:-}" ]; then
+	# run by hand: tests/e2e/x.sh from anywhere, or anything from the top
+	top_srcdir=$(cd "$(dirname "$0")/../.." 2>/dev/null && pwd)
+	[ -f "$top_srcdir/tests/lib.sh" ] || top_srcdir=$(pwd)
+fi
 top_builddir=${top_builddir:-$top_srcdir}
 MG_DETECT=${MG_DETECT:-$top_builddir/mailguard-detect}
 MG_EMULATE=${MG_EMULATE:-$top_builddir/mailguard-emulate}
@@ -338,6 +346,19 @@ mg_start_mta()
 	mg_mta start "$1" "$_mg_md" >"$MG_TMP/$1.env" ||
 	    mg_fail "could not start $1 (tests/lab/mta.sh)"
 	. "$MG_TMP/$1.env"
+}
+
+# mg_chat NAME HOST PORT STEP...: tests/lab/smtpchat.py (scripted client,
+# see its steps) with its transcript in $MG_TMP/NAME.chat and the exact
+# server bytes in $MG_TMP/NAME.raw; returns smtpchat's status.
+mg_chat()
+{
+	mg_tmpdir
+	_mg_cn=$1
+	shift
+	: >"$MG_TMP/$_mg_cn.raw"
+	"$MG_PYTHON" "$top_srcdir/tests/lab/smtpchat.py" \
+	    --raw "$MG_TMP/$_mg_cn.raw" "$@" >"$MG_TMP/$_mg_cn.chat" 2>&1
 }
 
 # Byte helpers: the needle is decoded from python-style escapes, so

@@ -14,9 +14,15 @@
 #		Every MTA accepts any recipient @lab.test from anywhere,
 #		relays nothing, offers STARTTLS with a self-signed certificate.
 #	mta.sh stop DIR		stop it (by its recorded pids), idempotent
-#	mta.sh commands DIR	commands the MTA received, one per line, as the
+#	mta.sh commands DIR [OFFSET]
+#				commands the MTA received, one per line, as the
 #				MTA logged them (Postfix "< host: CMD", Exim
-#				"SMTP<< CMD", OpenSMTPD "<<< CMD")
+#				"SMTP<< CMD", OpenSMTPD "<<< CMD"); Exim trims
+#				trailing blanks
+#	mta.sh replies DIR [OFFSET]
+#				reply lines the MTA sent (greeting included)
+#	mta.sh mark DIR		the log's size now: an OFFSET for the two
+#				above, to see only what came after
 #	mta.sh count DIR	number of messages delivered
 #	mta.sh mail DIR		every delivered message, oldest first
 #	mta.sh wait-mail DIR N SECS	until N messages are delivered
@@ -47,7 +53,8 @@ OSMTPD_LOCK=/run/lock/mailguard-opensmtpd.lock
 usage()
 {
 	echo "usage: mta.sh start NAME DIR [PORT [HOST]] | stop DIR |" \
-	    "commands DIR | count DIR | mail DIR | wait-mail DIR N SECS |" \
+	    "commands|replies DIR [OFFSET] | mark DIR | count DIR |" \
+	    "mail DIR | wait-mail DIR N SECS |" \
 	    "wait-log DIR TEXT SECS" >&2
 	exit 2
 }
@@ -217,7 +224,7 @@ EOF
 	# -bdf: daemon in the foreground; -d-all+receive: the SMTP dialogue
 	# (SMTP<< / SMTP>>) on stderr, which is what tests read.
 	setsid "$ROOT/usr/sbin/exim4" -C "$_d/exim.conf" -bdf \
-	    -d-all+receive </dev/null >"$_d/log" 2>&1 &
+	    -d-all+receive </dev/null >>"$_d/log" 2>&1 &
 	echo $! >"$_d/pid"
 	echo yes >"$_d/tls"
 }
@@ -241,7 +248,7 @@ EOF
 	mkdir -p "$(dirname "$OSMTPD_LOCK")"
 	# one instance at a time: the queue and control socket are global
 	setsid flock -w 180 "$OSMTPD_LOCK" "$ROOT/usr/sbin/smtpd" -d -T smtp \
-	    -f "$_d/smtpd.conf" </dev/null >"$_d/log" 2>&1 &
+	    -f "$_d/smtpd.conf" </dev/null >>"$_d/log" 2>&1 &
 	echo $! >"$_d/pid"
 	echo no >"$_d/tls"
 }
@@ -318,12 +325,40 @@ cmd_mail()
 	done
 }
 
+# since DIR [OFFSET]: the log from byte OFFSET on (see mark)
+since()
+{
+	tail -c +"$((${2:-0} + 1))" "$1/log"
+}
+
+cmd_mark()
+{
+	wc -c <"$1/log" | tr -d ' '
+}
+
 cmd_commands()
 {
-	sed -n \
+	since "$@" | sed -n \
 	    -e 's/^.*postfix\/smtpd\[[0-9]*\]: < [^ ]*: \(.*\)$/\1/p' \
 	    -e 's/^ *[0-9]* SMTP<< \(.*\)$/\1/p' \
-	    -e 's/^smtp: 0x[0-9a-f]*: <<< \(.*\)$/\1/p' "$1/log"
+	    -e 's/^smtp: 0x[0-9a-f]*: <<< \(.*\)$/\1/p'
+}
+
+# replies: every reply line the MTA sent, greeting included; Exim's debug
+# output prints the continuation lines of a reply indented under SMTP>>.
+cmd_replies()
+{
+	since "$@" | awk '
+	    /postfix\/smtpd\[[0-9]+\]: > [^ ]*: / {
+		sub(/^.*postfix\/smtpd\[[0-9]+\]: > [^ ]*: /, ""); print
+		next }
+	    /^ *[0-9]+ SMTP>> [0-9][0-9][0-9]/ {
+		sub(/^ *[0-9]+ SMTP>> /, ""); print; cont = 1; next }
+	    cont && /^ *[0-9]+ +[0-9][0-9][0-9][- ]/ {
+		sub(/^ *[0-9]+ +/, ""); print; next }
+	    { cont = 0 }
+	    /^smtp: 0x[0-9a-f]+: >>> / {
+		sub(/^smtp: 0x[0-9a-f]+: >>> /, ""); print }'
 }
 
 cmd_wait_mail()
@@ -349,7 +384,9 @@ shift
 case $_cmd in
 start)		cmd_start "$@" ;;
 stop)		[ $# -eq 1 ] || usage; cmd_stop "$1" ;;
-commands)	[ $# -eq 1 ] || usage; cmd_commands "$1" ;;
+commands)	[ $# -ge 1 ] || usage; cmd_commands "$@" ;;
+replies)	[ $# -ge 1 ] || usage; cmd_replies "$@" ;;
+mark)		[ $# -eq 1 ] || usage; cmd_mark "$1" ;;
 count)		[ $# -eq 1 ] || usage; cmd_count "$1" ;;
 mail)		[ $# -eq 1 ] || usage; cmd_mail "$1" ;;
 wait-mail)	[ $# -eq 3 ] || usage; cmd_wait_mail "$@" ;;

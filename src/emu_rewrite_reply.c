@@ -10,6 +10,7 @@
 struct emu_scall {
 	size_t	cmap_end;	/* index of its CR/LF, or len: not here */
 	int	cmap_known;	/* cmap_end computed for this line */
+	int	cmap_wrote;	/* a byte of this line was rewritten */
 	size_t	kwseg;		/* where this call's keyword bytes begin */
 };
 
@@ -26,7 +27,7 @@ emu_cmap_char(size_t pos, size_t linelen, int known)
 	size_t body = pos - 4, n = linelen - 4;
 
 	if (known && n >= sizeof(head) - 1 + sizeof(tail) - 1 &&
-	    body >= n - (sizeof(tail) - 1))
+	    body >= n - (sizeof(tail) - 1) && body < n)
 		return (uint8_t)tail[body - (n - (sizeof(tail) - 1))];
 	if (body < sizeof(head) - 1)
 		return (uint8_t)head[body];
@@ -40,15 +41,18 @@ emu_cmap_byte(struct emu_conn *c, uint8_t *buf, size_t len, size_t i,
 	struct emu_sside *ss = &c->ss;
 	size_t k;
 
-	if (!sc->cmap_known) {
+	/* A bare CR ends the text "read" is placed against, not the line
+	 * (found by fuzz_emu_rewrite): look again past it. */
+	if (!sc->cmap_known || i > sc->cmap_end) {
 		for (k = i; k < len && buf[k] != '\r' && buf[k] != '\n'; k++)
 			;
 		sc->cmap_end = k;
 		sc->cmap_known = 1;
 	}
-	if (sc->cmap_end == len && c->hold && c->snap_ok &&
-	    len - c->snap_idx <= MG_SMTP_LINE_RFC)
+	if (sc->cmap_end == len && !sc->cmap_wrote && c->hold &&
+	    c->snap_ok && len - c->snap_idx <= MG_SMTP_LINE_RFC)
 		return;		/* held: decided when the line is complete */
+	sc->cmap_wrote = 1;
 	buf[i] = emu_cmap_char(ss->lineoff,
 	    ss->lineoff + (sc->cmap_end - i), sc->cmap_end < len);
 }
@@ -216,6 +220,7 @@ emu_reply_byte(struct emu_conn *c, uint8_t *buf, size_t len, size_t i,
 		ss->kwlen = 0;
 		ss->kw_verdict = EMU_V_UNDECIDED;
 		sc->cmap_known = 0;
+		sc->cmap_wrote = 0;
 	}
 	if (ss->lineoff < 3)
 		ss->code[ss->lineoff] = b;
@@ -261,7 +266,7 @@ emu_s2c_tail(struct emu_conn *c, uint8_t *buf, size_t len,
 		return len;
 	}
 	if (!ss->greeting_done && c->p->banner == EMU_BANNER_CMAP &&
-	    ss->lineoff > 0 && (!sc->cmap_known || sc->cmap_end == len) &&
+	    ss->lineoff > 0 && !sc->cmap_wrote &&
 	    c->hold && c->snap_ok && len - c->snap_idx <= MG_SMTP_LINE_RFC) {
 		c->ss = c->ss_snap;
 		return c->snap_idx;

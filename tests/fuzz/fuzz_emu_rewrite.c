@@ -1,0 +1,148 @@
+/* fuzz_emu_rewrite.c - libFuzzer harness: the same-length rewrite engine. */
+/*
+ * Input: byte 0 picks the profile (mod the built-in count) and, in bit 7,
+ * hold mode; then segments, each one header byte h (direction h & 1,
+ * length h >> 1, 0..127) and that many bytes (the last may be short).
+ *
+ * Properties checked beyond "no crash, no leak":
+ *  - output length == input length for every call (the buffer is
+ *    rewritten in place), and held bytes come back unchanged;
+ *  - CR and LF are never changed, and never produced;
+ *  - cuts lie inside the consumed bytes and are sorted;
+ *  - determinism: the whole session run twice gives identical bytes;
+ *  - retransmissions: emu_rewrite_history() returns exactly the bytes
+ *    emitted for every consumed range (while it is in the window).
+ *
+ * Build from a configured build dir (for config.h), with clang:
+ *   S=/work/main
+ *   clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
+ *     -I. -I$S/include -I$S/src -o fuzz_emu_rewrite \
+ *     $S/tests/fuzz/fuzz_emu_rewrite.c $S/src/emu_rewrite*.c \
+ *     $S/src/emu_profile.c $S/src/emu_log.c $S/src/escape.c \
+ *     $S/src/buf.c $S/src/util.c
+ *   ./fuzz_emu_rewrite -max_total_time=300 corpus-emu \
+ *     $S/tests/fuzz/corpus/emu
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "emu_log.h"
+#include "emu_profile.h"
+#include "emu_rewrite.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_OUT_MAX	(1024 * 1024)
+
+static void
+fuzz_check_call(const struct emu_conn *c, int dir, const uint8_t *orig,
+    const uint8_t *b, size_t len, uint64_t off0,
+    const struct emu_actions *a)
+{
+	uint8_t hist[256];
+	size_t i, used = len - a->hold, n, prev_end = 0;
+
+	if (a->hold > len)
+		abort();
+	for (i = 0; i < len; i++) {
+		if ((orig[i] == '\r' || orig[i] == '\n' || b[i] == '\r' ||
+		    b[i] == '\n') && b[i] != orig[i])
+			abort();
+	}
+	if (memcmp(b + used, orig + used, a->hold) != 0)
+		abort();
+	for (i = 0; i < a->ncuts; i++) {
+		if (a->cuts[i].off < prev_end ||
+		    a->cuts[i].off + a->cuts[i].len > used)
+			abort();
+		prev_end = a->cuts[i].off + a->cuts[i].len;
+	}
+	if (emu_conn_offset(c, dir) != off0 + used)
+		abort();
+	if (used > 0 && used <= sizeof(hist)) {
+		n = emu_rewrite_history(c, dir, off0, hist, used);
+		if (n != used || memcmp(hist, b, used) != 0)
+			abort();
+	}
+}
+
+/* Run the session; append every emitted byte to out. */
+static void
+fuzz_run(const uint8_t *data, size_t size, struct buf *out)
+{
+	const struct emu_profile *p;
+	struct emu_conn *c;
+	struct emu_log *log = emu_log_new(NULL, 0);
+	struct emu_actions a;
+	struct buf held[2], seg;
+	uint8_t *orig;
+	size_t i = 1, n, used;
+	uint64_t off0;
+	int dir;
+
+	p = emu_profile_at(data[0] % emu_profile_count());
+	c = emu_conn_new(p, log, NULL);
+	emu_conn_set_hold(c, (data[0] & 0x80) != 0);
+	emu_actions_init(&a);
+	buf_init(&held[0], FUZZ_OUT_MAX);
+	buf_init(&held[1], FUZZ_OUT_MAX);
+	buf_init(&seg, FUZZ_OUT_MAX);
+	while (i < size) {
+		dir = data[i] & 1;
+		n = data[i] >> 1;
+		i++;
+		if (n > size - i)
+			n = size - i;
+		buf_reset(&seg);
+		(void)buf_append(&seg, held[dir].data, held[dir].len);
+		(void)buf_append(&seg, data + i, n);
+		i += n;
+		buf_reset(&held[dir]);
+		orig = malloc(seg.len + 1);
+		if (orig == NULL)
+			abort();
+		memcpy(orig, seg.data, seg.len);
+		off0 = emu_conn_offset(c, dir);
+		if (emu_rewrite_segment(c, dir, seg.data, seg.len, &a) != 0)
+			abort();
+		fuzz_check_call(c, dir, orig, seg.data, seg.len, off0, &a);
+		used = seg.len - a.hold;
+		(void)buf_append(&held[dir], orig + used, a.hold);
+		(void)buf_printf(out, "%d %zu %d %d %d %zu|", dir, used,
+		    a.suppress, a.drop, a.passthrough, a.ncuts);
+		used = emu_actions_compact(&a, seg.data, used);
+		(void)buf_append(out, seg.data, used);
+		(void)buf_append(out, a.inject.data, a.inject.len);
+		free(orig);
+	}
+	emu_actions_free(&a);
+	emu_conn_free(c);
+	emu_log_free(log);
+	buf_free(&held[0]);
+	buf_free(&held[1]);
+	buf_free(&seg);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct buf one, two;
+
+	if (size < 1)
+		return 0;
+	buf_init(&one, FUZZ_OUT_MAX);
+	buf_init(&two, FUZZ_OUT_MAX);
+	fuzz_run(data, size, &one);
+	fuzz_run(data, size, &two);
+	if (one.len != two.len || (one.len > 0 &&
+	    memcmp(one.data, two.data, one.len) != 0))
+		abort();
+	buf_free(&one);
+	buf_free(&two);
+	return 0;
+}

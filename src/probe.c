@@ -44,6 +44,8 @@ struct probe_conn {
 	uint8_t			 line[8];	/* first bytes of a line */
 	size_t			 linelen;
 	uint64_t		 rx;
+	unsigned		 lines;		/* of the reply in progress */
+	unsigned		 last_lines;	/* of the last complete reply */
 };
 
 static const char *const outcome_names[PO__COUNT] = {
@@ -181,7 +183,12 @@ pc_run_step(struct probe_conn *c, uint64_t now)
 		pc_send(c, s->text, s->split, now);
 		break;
 	case PS_HELO_FALLBACK:
-		if (code >= 200 && code < 300) {
+		/*
+		 * A one-line 250 may be the server's NOOP reply to an EHLO a
+		 * PIX rewrote (behaviour reference 2, PIX 5.1-6.3): say HELO
+		 * too, which RFC 5321 4.1.4 allows at any time.
+		 */
+		if (code >= 200 && code < 300 && c->last_lines > 1) {
 			c->step++;
 			break;
 		}
@@ -221,10 +228,13 @@ pc_line_end(struct probe_conn *c)
 	if (c->linelen >= 3 && l[0] >= '1' && l[0] <= '5' &&
 	    l[1] >= '0' && l[1] <= '9' && l[2] >= '0' && l[2] <= '9')
 		code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
+	c->lines++;
 	if (code != -1 && c->linelen >= 4 && l[3] == '-')
 		return;
 	c->res->replies++;
 	c->res->last_code = code;
+	c->last_lines = c->lines;
+	c->lines = 0;
 }
 
 static void

@@ -1,0 +1,112 @@
+#!/bin/sh
+# detect_emulate.sh - the confusion matrix: every mailguard-emulate profile
+# in front of every built-in server personality -> expected family and
+# generation.  All 28 emulators run at once and ONE mailguard-detect run
+# probes them all (--parallel), with --send-test-message so that the
+# end-of-data probe can tell pix-5.1 from pix-6.3.  Profile "off" (a pure
+# relay) must give none.  Prints the matrix; every cell must be right, and
+# the exit code must be 1 (interference found) as soon as one cell is not
+# none.
+. "${top_srcdir:-.}/tests/lib.sh"
+mg_tmpdir
+[ -x "$MG_DETECT" ] || mg_fail "no $MG_DETECT"
+[ -x "$MG_EMULATE" ] || mg_fail "no $MG_EMULATE"
+
+profiles="off pix-4.1 pix-4.4 pix-5.1 pix-6.3 asa asa-allow-tls"
+servers="exchange2003 exchange2007 postfix sendmail"
+
+expect()
+{
+	case $1 in
+	off) echo none ;;
+	asa*) echo "asa/$1" ;;
+	pix*) echo "pix/$1" ;;
+	esac
+}
+
+: >"$MG_TMP/targets"
+: >"$MG_TMP/cells"
+pids=
+# Start all at once on port 0; each prints the port it bound.
+for p in $profiles; do
+	for s in $servers; do
+		mg_start_bg "emu-$p-$s" "$MG_EMULATE" --profile "$p" \
+		    --upstream "builtin:$s" --listen 127.0.0.1:0
+		pids="$pids $MG_BG_PID"
+	done
+done
+for p in $profiles; do
+	for s in $servers; do
+		log=$MG_TMP/emu-$p-$s.log
+		mg_wait_has "$log" 'listening on 127.0.0.1:' 30 ||
+		    mg_fail "emulator $p/$s did not listen"
+		port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$log")
+		[ -n "$port" ] || mg_fail "no port in $log"
+		echo "127.0.0.1:$port" >>"$MG_TMP/targets"
+		echo "127.0.0.1:$port $p $s $(expect "$p")" >>"$MG_TMP/cells"
+	done
+done
+# stop them all together at exit (mg_kill then finds them gone)
+mg_cleanup_add "for q in $pids; do kill -TERM -\$q 2>/dev/null; done; sleep 0.3"
+
+t0=$(date +%s%N)
+"$MG_DETECT" --json --parallel 28 --timeout 2 --seed 1 \
+    --send-test-message postmaster@example.test \
+    -iL "$MG_TMP/targets" >"$MG_TMP/all.json" 2>"$MG_TMP/all.err"
+rc=$?
+t1=$(date +%s%N)
+mg_log "28 targets probed in $(( (t1 - t0) / 1000000 )) ms, exit $rc"
+mg_assert_eq "$rc" 1 "exit code with interference in the set"
+
+"$MG_PYTHON" - "$MG_TMP/cells" "$MG_TMP/all.json" <<'PY' || mg_fail "confusion matrix"
+import json, sys
+cells = [l.split() for l in open(sys.argv[1])]
+got = {}
+for line in open(sys.argv[2]):
+    o = json.loads(line)
+    v = o["verdict"]
+    got[o["target"]] = (v["family"] if v["family"] == "none"
+                        else v["family"] + "/" + v["generation"])
+profiles, servers = [], []
+for t, p, s, want in cells:
+    if p not in profiles: profiles.append(p)
+    if s not in servers: servers.append(s)
+table = {(p, s): (t, want) for t, p, s, want in cells}
+bad = 0
+print("%-14s" % "profile" + "".join(" %-24s" % s for s in servers))
+for p in profiles:
+    row = "%-14s" % p
+    for s in servers:
+        t, want = table[(p, s)]
+        g = got.get(t, "(no report)")
+        mark = "ok" if g == want else "WRONG"
+        bad += g != want
+        row += " %-24s" % ("%s %s" % (g, mark))
+    print(row)
+print("%d of %d cells right" % (len(cells) - bad, len(cells)))
+sys.exit(1 if bad else 0)
+PY
+mg_pass "confusion matrix: 28 cells right"
+
+# One cell's evidence in text: ASA masks STARTTLS as XXXXXXXA, decoded.
+t=$(awk '$2 == "asa" && $3 == "postfix" { print $1 }' "$MG_TMP/cells")
+"$MG_DETECT" --no-color "$t" >"$MG_TMP/asa.txt"
+mg_assert_eq "$?" 1 "exit code under asa"
+mg_assert_has "$MG_TMP/asa.txt" 'XXXXXXXA' "masked STARTTLS keyword shown"
+mg_assert_has "$MG_TMP/asa.txt" 'STARTTLS' "decoded to STARTTLS"
+mg_pass "asa evidence: masked keyword decoded"
+
+# asa-allow-tls: the real TLS handshake completes through the emulator and
+# the EHLO inside TLS is in its own transcript.
+t=$(awk '$2 == "asa-allow-tls" && $3 == "exchange2003" { print $1 }' "$MG_TMP/cells")
+"$MG_DETECT" --json --probes starttls "$t" >"$MG_TMP/tls.json"
+"$MG_PYTHON" - "$MG_TMP/tls.json" <<'PY' || mg_fail "TLS through asa-allow-tls"
+import json, sys
+o = json.loads(open(sys.argv[1]).readline())
+names = {p["name"]: p for p in o["probes"]}
+assert "TLS started" in names["starttls"]["classification"], names["starttls"]
+inner = names["starttls-inner"]
+assert inner["classification"].startswith("EHLO -> 250"), inner
+assert "250-STARTTLS" not in inner["reply"]        # RFC 3207: not again
+PY
+mg_pass "STARTTLS handshake through asa-allow-tls, EHLO inside TLS"

@@ -132,7 +132,9 @@ facts_set_str(struct facts *fs, const char *name, const char *v,
 
 	if ((f = facts_slot(fs, name, replace)) == NULL)
 		return;
-	f->value = xstrndup(v != NULL ? v : "", MG_FACT_VALUE_MAX);
+	v = v != NULL ? v : "";
+	/* util.h xstrndup copies exactly n bytes: bound by strnlen. */
+	f->value = xstrndup(v, strnlen(v, MG_FACT_VALUE_MAX));
 	f->is_num = 0;
 	f->num = 0;
 	if (util_parse_u64(f->value, 0, INT64_MAX, &u) == 0) {
@@ -150,7 +152,8 @@ facts_set_evidence(struct facts *fs, const char *name, const char *evidence,
 	if ((f = facts_find(fs, name)) == NULL || f->evidence != NULL)
 		return;
 	if (evidence != NULL)
-		f->evidence = xstrndup(evidence, 4 * MG_FACT_VALUE_MAX);
+		f->evidence = xstrndup(evidence,
+		    strnlen(evidence, 4 * MG_FACT_VALUE_MAX));
 	if (source != NULL)
 		f->source = xstrdup(source);
 }

@@ -266,7 +266,8 @@ report_evidence_add(struct report *r, const struct facts *fs,
 			return;
 	e.source = report_dup(f->source);
 	e.what = xstrdup(fact);
-	e.text = xstrndup(f->evidence, MG_REPORT_TEXT_MAX);
+	e.text = xstrndup(f->evidence, strnlen(f->evidence,
+	    MG_REPORT_TEXT_MAX));
 	REPORT_ADD(r, evidence, nevidence, &e);
 }
 

@@ -46,8 +46,10 @@ feed(struct emu_conn *c, struct buf *held, int dir, const uint8_t *p,
 	orig = malloc(len + 1);
 	assert_non_null(b);
 	assert_non_null(orig);
-	memcpy(b, held->data, held->len);
-	memcpy(b + held->len, p, n);
+	if (held->len > 0)
+		memcpy(b, held->data, held->len);
+	if (n > 0)
+		memcpy(b + held->len, p, n);
 	memcpy(orig, b, len);
 	buf_reset(held);
 	assert_int_equal(emu_rewrite_segment(c, dir, b, len, act), 0);
@@ -308,13 +310,12 @@ check_case(const struct rw_case *t, const struct run *r)
 	for (s = t->segs; s->bytes != NULL; s++)
 		buf_append_str(&sent[s->dir], s->bytes);
 	w = t->want_c2s ? t->want_c2s : buf_cstr(&sent[C]);
-	if (strlen(w) != r->out[C].len || memcmp(w, r->out[C].data,
-	    r->out[C].len) != 0)
+	if (strlen(w) != r->out[C].len || strcmp(w, buf_cstr(&r->out[C])) != 0)
 		fail_msg("%s: c2s got '%s' want '%s'", t->name,
 		    buf_cstr(&r->out[C]), w);
 	w = t->want_s2c ? t->want_s2c : buf_cstr(&sent[S]);
-	if (strlen(w) != r->out[S].len || memcmp(w, r->out[S].data,
-	    r->out[S].len) != 0)
+	if (strlen(w) != r->out[S].len ||
+	    strcmp(w, buf_cstr(&r->out[S])) != 0)
 		fail_msg("%s: s2c got '%s' want '%s'", t->name,
 		    buf_cstr(&r->out[S]), w);
 	assert_string_equal(buf_cstr(&r->box), t->want_box ? t->want_box :
@@ -581,6 +582,96 @@ test_data_limits(void **state)
 	buf_free(&body);
 }
 
+/* Parameters set over a built-in profile (--set). */
+static const struct set_case {
+	const char	*name;
+	const char	*profile;
+	const char	*set[3];
+	struct seg	 segs[SEGS_MAX];
+	const char	*want_c2s;
+	const char	*want_box;
+	int		 drop;
+	enum emu_log_id	 log;
+} set_cases[] = {
+	{ "special-character drops, 108003", "asa",
+	  { "special_char_drop=on", "drop_421=on", NULL },
+	  { { S, "220 x\r\n" }, { C, "MAIL FROM:<a`b@c>\r\n" } }, "",
+	  "421 Service not available, closing transmission channel\r\n", 1,
+	  EMU_LOG_108003_MALICIOUS },
+	{ "command line over 512 drops", "asa", { NULL },
+	  { { S, "220 x\r\n" }, { C, "HELP aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n" } },
+	  "", NULL, 1, EMU_LOG_108004_DROPPED },
+	{ "limits log only with drop=off", "asa", { "drop=off", "rcpt_max=1" },
+	  { { S, "220 x\r\n" }, { C, "RCPT TO:<a>\r\nRCPT TO:<b>\r\n" } },
+	  "RCPT TO:<a>\r\nRCPT TO:<b>\r\n", NULL, 0,
+	  EMU_LOG_108005_LOGONLY },
+	{ "MIME filename over the limit drops", "asa",
+	  { "mime_filename_max=5", NULL },
+	  { { S, "220 x\r\n" }, { C, "DATA\r\n" }, { S, "354 go\r\n" },
+	    { C, "Content-Disposition: attachment; filename=\"abcdef\"\r\n" } },
+	  "DATA\r\n", NULL, 1, EMU_LOG_108004_DROPPED },
+	{ "MIME filename at the limit passes", "asa",
+	  { "mime_filename_max=6", NULL },
+	  { { S, "220 x\r\n" }, { C, "DATA\r\n" }, { S, "354 go\r\n" },
+	    { C, "Content-Disposition: attachment; filename=\"abcdef\"\r\n" } },
+	  "DATA\r\nContent-Disposition: attachment; filename=\"abcdef\"\r\n",
+	  NULL, 0, EMU_LOG_ID__COUNT },
+	{ "pix-6.3 with refuse=xfill", "pix-6.3", { "refuse=xfill", NULL },
+	  { { S, "220 x\r\n" }, { C, "EHLO a\r\n" } }, "XXXXXX\r\n", NULL, 0,
+	  EMU_LOG_ID__COUNT },
+	{ "custom verbs let BDAT through, chunk untouched", "asa",
+	  { "verbs=EHLO,MAIL,RCPT,BDAT,QUIT", NULL },
+	  { { S, "220 x\r\n" }, { C, "BDAT 5 LAST\r\nab\r\ncQUIT\r\nHELO\r\n" } },
+	  "BDAT 5 LAST\r\nab\r\ncQUIT\r\nXXXX\r\n", NULL, 0,
+	  EMU_LOG_ID__COUNT },
+	{ "mask_params X-fills a masked keyword's parameters", "asa",
+	  { "mask_params=on", NULL },
+	  { { S, "220 x\r\n" }, { C, "EHLO a\r\n" },
+	    { S, "250-mx\r\n250 DELIVERBY 300\r\n" } },
+	  "EHLO a\r\n", NULL, 0, EMU_LOG_ID__COUNT },
+	{ NULL, NULL, { NULL }, { { 0, NULL } }, NULL, NULL, 0, 0 }
+};
+
+static void
+test_set_cases(void **state)
+{
+	const struct set_case *t;
+	struct emu_profile p;
+	char err[256];
+	struct run r;
+	size_t i;
+
+	(void)state;
+	for (t = set_cases; t->name != NULL; t++) {
+		p = *prof(t->profile);
+		for (i = 0; i < 3 && t->set[i] != NULL; i++)
+			assert_int_equal(emu_profile_set_arg(&p, t->set[i],
+			    err), 0);
+		run_session(&p, 1, t->segs, 0, &r);
+		if (strcmp(buf_cstr(&r.out[C]), t->want_c2s) != 0)
+			fail_msg("%s: got '%s'", t->name, buf_cstr(&r.out[C]));
+		assert_string_equal(buf_cstr(&r.box), t->want_box ?
+		    t->want_box : "");
+		assert_int_equal(r.dropped, t->drop);
+		if (t->log != EMU_LOG_ID__COUNT && r.logs[t->log] == 0)
+			fail_msg("%s: no %s line", t->name,
+			    emu_log_id_name(t->log));
+		if (strcmp(t->name, "mask_params X-fills a masked keyword's "
+		    "parameters") == 0)
+			assert_string_equal(buf_cstr(&r.out[S]),
+			    "220 *\r\n250-mx\r\n250 XXXXXXXXAXXXX\r\n");
+		run_free(&r);
+	}
+}
+
 /* Retransmissions: the history gives back exactly what was emitted. */
 static void
 test_history(void **state)
@@ -637,6 +728,7 @@ main(void)
 		cmocka_unit_test(test_split_cases),
 		cmocka_unit_test(test_rcpt_limit),
 		cmocka_unit_test(test_data_limits),
+		cmocka_unit_test(test_set_cases),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_compact),
 	};

@@ -154,4 +154,71 @@ EOF
 mg_assert_has "$MG_TMP/c5.out" '250 2.0.0 Ok\r\n221 2.0.0 Bye\r\n'
 mg_assert_lacks "$MG_TMP/c5.out" '421'
 mg_pass "half-close: replies delivered after the client's FIN, no 421"
+
+# 6. Out of file descriptors: accept pauses with a clear log line, the
+#    open connections keep working, and service comes back.
+fdport=$(mg_free_port)
+mg_start_bg fdlimit sh -c 'ulimit -n 40 && exec "$0" "$@"' "$MG_EMULATE" \
+    --listen 127.0.0.1:"$fdport" --profile asa --upstream builtin:postfix
+mg_wait_port 127.0.0.1 "$fdport" 30 "$MG_BG_PID" || mg_fail "fd-limited emulator"
+FD_LOG=$MG_BG_LOG
+"$MG_PYTHON" - "$fdport" >"$MG_TMP/c6.out" <<'EOF' ||
+import socket, sys, time
+port = int(sys.argv[1])
+socks, greeted = [], 0
+for i in range(30):
+    s = socket.create_connection(("127.0.0.1", port), 10)
+    socks.append(s)
+for s in socks:
+    s.settimeout(3)
+    try:
+        if s.recv(512).startswith(b"220 "):
+            greeted += 1
+    except OSError:
+        pass
+# the first clients still work while accept is paused
+s0 = socks[0]
+s0.settimeout(10)
+s0.sendall(b"NOOP\r\n")
+print("noop", s0.recv(512).decode().strip())
+for s in socks:
+    s.close()
+time.sleep(1.5)
+s = socket.create_connection(("127.0.0.1", port), 10)
+s.settimeout(10)
+print("greeted", greeted)
+print("after", s.recv(512).decode().strip()[:4])
+EOF
+    mg_fail "fd client failed"
+mg_assert_has "$MG_TMP/c6.out" 'noop 250 2.0.0 Ok\n' "served while out of fds"
+mg_assert_has "$MG_TMP/c6.out" 'after 220 ' "service back after fds freed"
+mg_assert_has "$FD_LOG" 'Too many open files; pausing accept for 1 s' \
+    "EMFILE logged"
+mg_pass "out of fds: accept paused and logged, others served, recovered"
+
+# 7. Many concurrent clients through asa to the built-in server.
+mg_start_emulate --profile asa --upstream builtin:postfix
+"$MG_PYTHON" - "$MG_EMU_PORT" "$MG_EMU_PID" >"$MG_TMP/c7.out" <<'EOF' ||
+import socket, sys
+port, pid = int(sys.argv[1]), sys.argv[2]
+def rss():
+    for l in open("/proc/%s/status" % pid):
+        if l.startswith("VmRSS:"):
+            return int(l.split()[1])
+socks = []
+for i in range(1000):
+    s = socket.create_connection(("127.0.0.1", port), 30)
+    s.settimeout(60)
+    socks.append(s)
+ok = sum(1 for s in socks if s.recv(512).startswith(b"220 "))
+r1 = rss()
+for s in socks:
+    s.sendall(b"QUIT\r\n")
+bye = sum(1 for s in socks if s.recv(512).startswith(b"221 "))
+print("greeted %d bye %d rss_kb_at_1000 %d" % (ok, bye, r1))
+EOF
+    mg_fail "1000-client run failed"
+mg_assert_has "$MG_TMP/c7.out" 'greeted 1000 bye 1000 ' "all 1000 served"
+mg_log "$(cat "$MG_TMP/c7.out")"
+mg_pass "1000 concurrent clients through asa: all greeted and closed"
 exit 0

@@ -121,6 +121,15 @@ cp_lockdown(struct cp_run *r, struct report *rep, const struct probe_job *j)
 	return lockdown_exit_code(&lr, egress);
 }
 
+/* Most severe first. */
+static int
+cp_sev_cmp(const void *a, const void *b)
+{
+	const struct exposure_finding *fa = a, *fb = b;
+
+	return (int)fb->sev - (int)fa->sev;
+}
+
 static int
 cp_exposure(struct report *rep, const struct probe_job *j)
 {
@@ -130,6 +139,7 @@ cp_exposure(struct report *rep, const struct probe_job *j)
 	int worst = 0;
 
 	n = exposure_judge(j->res, j->n, f, EXPOSURE_FINDINGS_MAX);
+	qsort(f, n, sizeof(f[0]), cp_sev_cmp);
 	for (i = 0; i < n; i++) {
 		snprintf(line, sizeof(line), "%s: %s [%s]%s%s",
 		    exposure_sev_name(f[i].sev), f[i].text, f[i].probe,

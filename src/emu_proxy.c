@@ -64,22 +64,53 @@ emu_proxy_peer_fill(char *ip, size_t ipsize, uint16_t *port,
 	    ntohs(((const struct sockaddr_in *)(const void *)sa)->sin_port);
 }
 
+/* Same family, address and port (the rest of a sockaddr may differ). */
+static int
+emu_proxy_same_addr(const struct sockaddr *a, const struct sockaddr *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->sa_family != b->sa_family)
+		return 0;
+	if (a->sa_family == AF_INET)
+		return a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	if (a->sa_family == AF_INET6)
+		return a6->sin6_port == b6->sin6_port &&
+		    memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
+	return 0;
+}
+
 /* --transparent: where the client meant to go before nftables redirected
- * it to us (lab notes: "redirect to :PORT" + SO_ORIGINAL_DST). */
+ * it to us (lab notes: "redirect to :PORT" + SO_ORIGINAL_DST).  A
+ * connection that was not redirected reports our own address: 1 then, so
+ * the caller refuses it instead of connecting to itself in a loop. */
 static int
 emu_proxy_original_dst(int fd, int family, struct emu_proxy_addr *out)
 {
+	struct sockaddr_storage local;
+	socklen_t llen = sizeof(local);
+
 	memset(out, 0, sizeof(*out));
 	out->len = sizeof(out->ss);
 	if (family == AF_INET6) {
 		if (getsockopt(fd, IPPROTO_IPV6, IP6T_SO_ORIGINAL_DST,
 		    &out->ss, &out->len) == -1)
 			return -1;
-	} else if (getsockopt(fd, IPPROTO_IP, SO_ORIGINAL_DST, &out->ss,
-	    &out->len) == -1)
-		return -1;
+		out->len = sizeof(struct sockaddr_in6);
+	} else {
+		if (getsockopt(fd, IPPROTO_IP, SO_ORIGINAL_DST, &out->ss,
+		    &out->len) == -1)
+			return -1;
+		out->len = sizeof(struct sockaddr_in);
+	}
 	emu_proxy_addr_format((struct sockaddr *)&out->ss, out->text,
 	    sizeof(out->text));
+	if (getsockname(fd, (struct sockaddr *)&local, &llen) == 0 &&
+	    emu_proxy_same_addr((struct sockaddr *)&local,
+	    (struct sockaddr *)&out->ss))
+		return 1;
 	return 0;
 }
 
@@ -90,6 +121,7 @@ emu_proxy_accept(struct evconnlistener *l, evutil_socket_t fd,
 	struct emu_proxy *px = arg;
 	struct emu_proxy_addr dst;
 	struct emu_proxy_conn *c;
+	int self = 0;
 	char peer[EMU_PROXY_ADDR_MAX];
 	unsigned max = px->cfg.max_conns ? px->cfg.max_conns :
 	    MG_EMU_CONNS_MAX;
@@ -110,7 +142,8 @@ emu_proxy_accept(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	emu_proxy_nodelay(fd);
 	if (px->cfg.transparent) {
-		if (emu_proxy_original_dst(fd, sa->sa_family, &dst) == -1) {
+		self = emu_proxy_original_dst(fd, sa->sa_family, &dst);
+		if (self == -1) {
 			emu_log_printf(px->cfg.log, "client %s: no original "
 			    "destination (SO_ORIGINAL_DST: %s); is nftables "
 			    "redirecting to us?", peer, strerror(errno));
@@ -137,8 +170,8 @@ emu_proxy_accept(struct evconnlistener *l, evutil_socket_t fd,
 		    sizeof(c->peers.server_ip), &c->peers.server_port,
 		    (struct sockaddr *)&dst.ss);
 		util_strlcpy(c->up_text, dst.text, sizeof(c->up_text));
-		if (px->cfg.transparent && dst.len == px->bound_len &&
-		    memcmp(&dst.ss, &px->bound_ss, dst.len) == 0) {
+		if (self == 1) {
+			px->st.upstream_failed++;
 			emu_proxy_conn_fail(c, "the original destination is "
 			    "this proxy (not redirected)", 0);
 			return;
@@ -268,6 +301,13 @@ emu_proxy_new(const struct emu_proxy_cfg *cfg, char *errbuf)
 	}
 	emu_proxy_addr_format((struct sockaddr *)&px->bound_ss, px->bound,
 	    sizeof(px->bound));
+	if (cfg->have_upstream && emu_proxy_same_addr(
+	    (struct sockaddr *)&px->bound_ss,
+	    (const struct sockaddr *)&cfg->upstream.ss)) {
+		util_errbuf(errbuf, MG_ERRBUF_SIZE, "upstream %s is the listen "
+		    "address: that would loop", cfg->upstream.text);
+		goto fail;
+	}
 	px->backoff = evtimer_new(px->base, emu_proxy_backoff_cb, px);
 	px->drain = evtimer_new(px->base, emu_proxy_drain_cb, px);
 	px->sigint = evsignal_new(px->base, SIGINT, emu_proxy_signal_cb, px);

@@ -177,8 +177,6 @@ capdiff_add_range(struct capdiff_pair *p, enum tr_dir d, const uint8_t *o,
 	x = &p->ranges[p->nranges++];
 	memset(x, 0, sizeof(*x));
 	x->dir = d;
-	x->off = first;
-	x->len = last - first + 1;
 	if (d == TR_S2C && ls < gend)
 		x->what = CAPDIFF_GREETING_MASKED;
 	else if (d == TR_S2C && le - ls > 4 && memcmp(r + ls, "250", 3) == 0 &&
@@ -187,6 +185,10 @@ capdiff_add_range(struct capdiff_pair *p, enum tr_dir d, const uint8_t *o,
 		x->what = CAPDIFF_KEYWORD_MASKED;
 		capdiff_word(o + ls + 4, le - ls - 4, x->original,
 		    sizeof(x->original));
+		/* The whole keyword, even where X matched the original. */
+		first = ls + 4;
+		if (last < first + strlen(x->original) - 1)
+			last = first + strlen(x->original) - 1;
 	} else if (d == TR_S2C)
 		x->what = CAPDIFF_CHANGED;
 	else {
@@ -195,6 +197,8 @@ capdiff_add_range(struct capdiff_pair *p, enum tr_dir d, const uint8_t *o,
 			capdiff_word(o + ls, le - ls, x->original,
 			    sizeof(x->original));
 	}
+	x->off = first;
+	x->len = last - first + 1;
 	x->before = escape_wire_str(o + first, x->len, ESCAPE_TERM,
 	    CAPDIFF_SHOW_MAX);
 	x->after = escape_wire_str(r + first, x->len, ESCAPE_TERM,
@@ -272,10 +276,39 @@ capdiff_dir(struct capdiff_pair *p, const struct transcript *ta,
 		capdiff_one_side(p, tr, tr == ta ? 0 : 1, d, n);
 }
 
+/* TCP options as "kind:value" text, timestamp values left out (they
+ * differ on every connection, RFC 7323 3.2). */
+static void
+capdiff_opts(const uint8_t *o, size_t n, char *out, size_t outsz)
+{
+	size_t i = 0, used = 0, k, len;
+
+	out[0] = '\0';
+	while (i < n && used < outsz) {
+		if (o[i] == 0 || o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= n || o[i + 1] < 2 || i + o[i + 1] > n)
+			break;
+		len = o[i + 1];
+		used += (size_t)snprintf(out + used, outsz - used, "%u:",
+		    o[i]);
+		for (k = 2; o[i] != 8 && k < len && used < outsz; k++)
+			used += (size_t)snprintf(out + used, outsz - used,
+			    "%02x", o[i + k]);
+		if (used < outsz)
+			used += (size_t)snprintf(out + used, outsz - used,
+			    " ");
+		i += len;
+	}
+}
+
 static void
 capdiff_syn(struct capdiff_pair *p, const struct tr_tcp *a,
     const struct tr_tcp *b)
 {
+	char oa[128], ob[128];
 	size_t used = 0;
 	int d;
 
@@ -300,11 +333,12 @@ capdiff_syn(struct capdiff_pair *p, const struct tr_tcp *a,
 			used += (size_t)snprintf(p->syn + used,
 			    sizeof(p->syn) - used, "%s%s SACK/timestamps "
 			    "changed", used ? "; " : "", dn);
-		if (used == 0 && (a->optlen[d] != b->optlen[d] ||
-		    memcmp(a->opts[d], b->opts[d], a->optlen[d]) != 0))
+		capdiff_opts(a->opts[d], a->optlen[d], oa, sizeof(oa));
+		capdiff_opts(b->opts[d], b->optlen[d], ob, sizeof(ob));
+		if (strcmp(oa, ob) != 0 && used < sizeof(p->syn))
 			used += (size_t)snprintf(p->syn + used,
-			    sizeof(p->syn) - used, "%s raw options differ",
-			    dn);
+			    sizeof(p->syn) - used, "%s%s options %s-> %s",
+			    used ? "; " : "", dn, oa, ob);
 	}
 }
 

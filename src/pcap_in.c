@@ -359,14 +359,23 @@ pcap_in_free(struct pcap_in *in)
 	free(in);
 }
 
-/* The file offset where the next record starts, when the stream can
- * tell (not for pipes: then our own count of pcap record bytes). */
+/*
+ * The file offset where the next record starts.  For pcap files our own
+ * count is exact (24-byte file header, 16-byte record headers); pcapng
+ * blocks carry padding and options, so there we ask the stream (only
+ * when needed: ftell costs a system call).  Pipes cannot tell: then the
+ * count is all there is.
+ */
 static uint64_t
 pcap_in_offset(const struct pcap_in *in)
 {
-	FILE *fp = pcap_file(in->pc);
-	long off = fp != NULL ? ftell(fp) : -1;
+	FILE *fp;
+	long off;
 
+	if (pcap_major_version(in->pc) == 2)
+		return in->bytes;
+	fp = pcap_file(in->pc);
+	off = fp != NULL ? ftell(fp) : -1;
 	return off >= 0 ? (uint64_t)off : in->bytes;
 }
 
@@ -379,11 +388,11 @@ pcap_in_next(struct pcap_in *in, struct pcap_pkt *pkt, char *errbuf)
 	int rc;
 
 	for (;;) {
-		off = pcap_in_offset(in);
 		rc = pcap_next_ex(in->pc, &h, &data);
 		if (rc == PCAP_ERROR_BREAK)
 			return PCAP_IN_EOF;
 		if (rc != 1) {
+			off = pcap_in_offset(in);
 			util_errbuf(errbuf, MG_ERRBUF_SIZE, "record %llu "
 			    "(file offset %llu): %s",
 			    (unsigned long long)in->recno + 1,

@@ -1,0 +1,97 @@
+#!/bin/sh
+# make_captures.sh - (re)make the project's lab captures in captures/.
+#
+# For each scenario: a server (Postfix's smtp-sink, a real SMTP server, or
+# mailguard-emulate --profile off in front of a built-in personality) on
+# 127.0.0.1:S; mailguard-emulate --profile P on 127.0.0.1:F relaying to it
+# (the "firewall"); tcpdump -i lo on port F (outside) and port S (inside);
+# then real clients through the firewall: swaks (one whole message) and
+# Python's smtplib (EHLO, an unknown verb, STARTTLS, MAIL/RCPT with '|').
+# Needs root (tcpdump on lo).  Usage, from a build dir:
+#	sh $top_srcdir/tests/golden/make_captures.sh $top_srcdir/captures
+# then update captures/README.md and run tests/golden/update.sh.
+set -u
+out=${1:?usage: make_captures.sh OUTDIR}
+emu=${MG_EMULATE:-./mailguard-emulate}
+tmp=$(mktemp -d)
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	sleep 0.3
+	for p in $pids; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+wait_port() {	# PORT: until something listens on 127.0.0.1:PORT
+	i=0
+	while ! ss -Hltn "sport = :$1" | grep -q .; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "port $1 never listened" >&2; exit 1; }
+		sleep 0.1
+	done
+}
+
+bg() {	# NAME CMD...: start in the background, remember the pid
+	n=$1; shift
+	"$@" >"$tmp/$n.log" 2>&1 &
+	pids="$! $pids"
+	eval "pid_$n=$!"
+}
+
+python_client() {	# PORT
+	python3 - "$1" <<'PY'
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), local_hostname="client.example.org", timeout=20)
+s.ehlo()
+s.docmd("goodmorning")
+s.docmd("STARTTLS")
+s.docmd("MAIL FROM:<alice|ops@example.org>")
+s.docmd("RCPT TO:<bob@example.net>")
+s.docmd("RSET")
+s.quit()
+PY
+}
+
+# scenario NAME PROFILE SERVER(sink|builtin:NAME)
+scenario() {
+	name=$1 prof=$2 srv=$3
+	s=$(( 21000 + $(od -An -N2 -tu2 /dev/urandom) % 4000 ))
+	f=$((s + 4000))
+	case $srv in
+	sink) bg srv smtp-sink -u nobody 127.0.0.1:"$s" 20 ;;
+	builtin:*) bg srv "$emu" --profile off --listen 127.0.0.1:"$s" \
+	    --upstream "$srv" --hostname mail.example.net ;;
+	esac
+	wait_port "$s"
+	bg fw "$emu" --profile "$prof" --listen 127.0.0.1:"$f" \
+	    --upstream 127.0.0.1:"$s"
+	wait_port "$f"
+	bg tdo tcpdump -i lo -U -s 0 -w "$tmp/o.pcap" "tcp port $f"
+	bg tdi tcpdump -i lo -U -s 0 -w "$tmp/i.pcap" "tcp port $s"
+	for t in tdo tdi; do
+		i=0
+		until grep -q "listening on" "$tmp/$t.log"; do
+			i=$((i + 1)); [ $i -gt 100 ] && exit 1; sleep 0.1
+		done
+	done
+	swaks --server 127.0.0.1:"$f" --helo client.example.org \
+	    --from alice@example.org --to bob@example.net \
+	    --header "Subject: lab capture $name" --body "hello from $name" \
+	    >"$tmp/swaks.log" 2>&1
+	python_client "$f" >"$tmp/py.log" 2>&1
+	sleep 0.5
+	eval "kill \$pid_tdo \$pid_tdi"
+	sleep 0.5
+	eval "kill \$pid_fw \$pid_srv"
+	sleep 0.3
+	cp "$tmp/o.pcap" "$out/$name-outside.pcap"
+	cp "$tmp/i.pcap" "$out/$name-inside.pcap"
+	echo "$name: profile $prof, server $srv, firewall port $f, server port $s"
+}
+
+scenario lab-off-smtpsink off sink
+scenario lab-asa-exchange2003 asa builtin:exchange2003
+scenario lab-asa-smtpsink asa sink
+scenario lab-pix63-postfix pix-6.3 builtin:postfix
+scenario lab-pix44-sendmail pix-4.4 builtin:sendmail

@@ -62,17 +62,17 @@ void emu_proxy_addr_format(const struct sockaddr *sa, char *dst,
 
 struct emu_proxy_cfg {
 	const struct emu_profile *profile;
-	struct emu_log		*log;		/* device and proxy lines */
+	struct emu_log		*log;	/* device, proxy lines */
 	struct emu_proxy_addr	 listen;
 	int			 have_upstream;	/* upstream is set */
 	struct emu_proxy_addr	 upstream;
 	const struct emu_server_personality *builtin;	/* or NULL */
-	const char		*spool_dir;	/* built-in: NULL discards */
+	const char		*spool_dir;	/* NULL: discard */
 	const char		*hostname;	/* built-in greeting name */
-	FILE			*server_log;	/* built-in dialogue, or NULL */
+	FILE			*server_log;	/* dialogue, or NULL */
 	int			 transparent;	/* SO_ORIGINAL_DST */
 	unsigned		 max_conns;	/* 0: MG_EMU_CONNS_MAX */
-	unsigned		 idle_sec;	/* 0: EMU_PROXY_IDLE_SEC_DEFAULT */
+	unsigned		 idle_sec; /* 0: EMU_PROXY_IDLE_SEC_DEFAULT */
 };
 
 struct emu_proxy;

@@ -27,12 +27,12 @@ struct emu_proxy_conn {
 	struct emu_proxy	*px;
 	unsigned long		 id;
 	struct bufferevent	*cli, *up;
-	int			 up_ok;		/* upstream connected */
+	int			 up_ok;		/* connected */
 	int			 cli_eof, up_eof;
 	int			 up_shut_pending; /* SHUT_WR once flushed */
-	int			 closing;	/* flush client, then free */
-	int			 pass;		/* engine said passthrough */
-	int			 throttled[2];	/* reads off: peer is full */
+	int			 closing;	/* flush, then free */
+	int			 pass;		/* passthrough */
+	int			 throttled[2];	/* peer full */
 	struct emu_conn		*ec;
 	struct emu_actions	 act;
 	struct emu_peers	 peers;
@@ -43,7 +43,7 @@ struct emu_proxy_conn {
 	/* the server's reply lines, as sent (before the engine) */
 	char			 code[4];
 	size_t			 linepos;
-	int			 closing_reply;	/* last final reply 221/421 */
+	int			 closing_reply; /* 221/421 last */
 	TAILQ_ENTRY(emu_proxy_conn) link;
 };
 

@@ -79,7 +79,7 @@ enum emu_server_reply {
 #define EMU_SERVER_KW_TLS_ONLY		0x2
 
 struct emu_server_kw {
-	const char	*text;	/* whole keyword line: "SIZE 10240000" */
+	const char	*text;	/* keyword line: "SIZE 10240000" */
 	unsigned	 flags;
 };
 
@@ -94,9 +94,9 @@ struct emu_server_personality {
 	const char			*description;
 	const char			*reply[EMU_SR__COUNT];
 	const struct emu_server_kw	*ehlo;	/* ends with { NULL } */
-	const struct emu_server_verb	*verbs;	/* ends with { NULL } */
-	uint64_t			 size_max;	/* 0: EMU_SERVER_MSG_MAX */
-	int				 helo_required;	/* MAIL needs HELO */
+	const struct emu_server_verb	*verbs;	/* ends with NULL */
+	uint64_t			 size_max; /* 0: EMU_SERVER_MSG_MAX */
+	int				 helo_required; /* MAIL: HELO */
 };
 
 /* Registry (ends with NULL) and lookup by name; NULL when unknown. */
@@ -118,16 +118,16 @@ extern const struct emu_server_spool_ops emu_server_spool_dir;
 
 struct emu_server_cfg {
 	const struct emu_server_personality	*pers;
-	const char	*hostname;	/* in greetings; NULL: mail.example.com */
+	const char	*hostname; /* in greetings; NULL: mail.example.com */
 	const struct emu_server_spool_ops *spool;	/* NULL: discard */
 	int		 tls_ok;	/* STARTTLS can really be started */
-	uint64_t	 (*now_us)(void);	/* wall clock; NULL: util_wall_us */
-	FILE		*log;	/* one line per command and reply; may be NULL */
+	uint64_t	 (*now_us)(void); /* wall clock; NULL: util_wall_us */
+	FILE		*log;	/* command and reply lines, or NULL */
 };
 
 enum emu_server_rc {
 	EMU_SERVER_OK,		/* keep going */
-	EMU_SERVER_STARTTLS,	/* send out, then start TLS; drop the rest */
+	EMU_SERVER_STARTTLS,	/* send out, then TLS; drop the rest */
 	EMU_SERVER_CLOSE,	/* send out, then close */
 };
 

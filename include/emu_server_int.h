@@ -39,16 +39,16 @@ struct emu_server_sess {
 	/* transaction */
 	int		 have_mail;
 	unsigned	 nrcpt;
-	struct buf	 env;		/* envelope lines for the spool */
+	struct buf	 env;		/* envelope lines to spool */
 	void		*msg;		/* open spool message */
-	int		 msg_open;	/* a message body is being received */
-	int		 msg_failed;	/* spool write failed: answer 451 */
+	int		 msg_open;	/* receiving a body */
+	int		 msg_failed;	/* spool failed: 451 */
 	int		 msg_too_big;
 	uint64_t	 msg_bytes;
 	uint64_t	 bdat_left;
 	uint64_t	 bdat_size;
 	int		 bdat_last;
-	int		 bdat_reject;	/* reply after the chunk, or -1 */
+	int		 bdat_reject;	/* reply after chunk or -1 */
 	char		 queue_id[24];
 	unsigned long	 msgseq, accepted;
 };

@@ -157,7 +157,8 @@ emu_cli_opt(struct emu_cli *cli, int ch, const char *arg, char *errbuf)
 	case 'h': cli->mode = EMU_CLI_HELP; break;
 	case 'V': cli->mode = EMU_CLI_VERSION; break;
 	case 's':
-		if (cli->nsets == EMU_CLI_SETS_MAX || strchr(arg, '=') == NULL) {
+		if (cli->nsets == EMU_CLI_SETS_MAX ||
+		    strchr(arg, '=') == NULL) {
 			util_errbuf(errbuf, MG_ERRBUF_SIZE, "--set %s: %s", arg,
 			    cli->nsets == EMU_CLI_SETS_MAX ? "too many --set" :
 			    "expected NAME=VALUE");

@@ -29,7 +29,7 @@ struct emu_server_conn {
 	struct buf		 out;
 	int			 fd;
 	int			 tls;		/* bev is the TLS one */
-	int			 tls_pending;	/* flush the 220, then TLS */
+	int			 tls_pending;	/* 220 out, then TLS */
 	int			 closing;	/* flush, then free */
 	TAILQ_ENTRY(emu_server_conn) link;
 };

@@ -12,6 +12,7 @@
 #define EMU_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* --set may be given this many times. */
@@ -31,6 +32,7 @@ enum emu_cli_mode {
 	EMU_CLI_VERSION,
 	EMU_CLI_LIST_PROFILES,
 	EMU_CLI_LIST_SERVERS,
+	EMU_CLI_REPLAY,		/* --replay IN -w OUT */
 };
 
 struct emu_cli {
@@ -51,6 +53,11 @@ struct emu_cli {
 	unsigned	 max_conns;	/* --max-conns, 0 default */
 	unsigned	 idle_sec;	/* --idle-timeout, 0 default */
 	int		 ready_fd;	/* --ready-fd, -1 none */
+	const char	*replay_in;	/* --replay IN */
+	const char	*replay_out;	/* -w OUT */
+	int		 randomize_isn;	/* --randomize-isn */
+	uint32_t	 seed;		/* --seed N */
+	int		 have_seed;
 };
 
 int emu_cli_parse(int argc, char **argv, struct emu_cli *cli, char *errbuf);

@@ -23,6 +23,9 @@ enum {
 	OPT_HOSTNAME,
 	OPT_SERVER_LOG,
 	OPT_TIMESTAMPS,
+	OPT_REPLAY,
+	OPT_RANDOMIZE_ISN,
+	OPT_SEED,
 };
 
 static const struct option emu_cli_longopts[] = {
@@ -42,6 +45,10 @@ static const struct option emu_cli_longopts[] = {
 	{ "ready-fd", required_argument, NULL, OPT_READY_FD },
 	{ "list-profiles", no_argument, NULL, OPT_LIST_PROFILES },
 	{ "list-servers", no_argument, NULL, OPT_LIST_SERVERS },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "write", required_argument, NULL, 'w' },
+	{ "randomize-isn", no_argument, NULL, OPT_RANDOMIZE_ISN },
+	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -56,6 +63,8 @@ emu_cli_usage(FILE *fp, const char *prog)
 "           | --transparent [--spool DIR] [--hostname NAME]\n"
 "           [--server-log FILE] [--log FILE] [--timestamps]\n"
 "           [--max-conns N] [--idle-timeout SEC] [--ready-fd N]\n"
+"       %s --profile P [--set name=value]... [--profile-file F]\n"
+"           --replay IN.pcap -w OUT.pcap [--randomize-isn [--seed N]]\n"
 "       %s --list-profiles | --list-servers | --help | --version\n"
 "\n"
 "Reproduce PIX Mailguard / ASA ESMTP inspection as a proxy in a lab.\n"
@@ -80,13 +89,19 @@ emu_cli_usage(FILE *fp, const char *prog)
 "      --idle-timeout SEC close a silent connection (default 300)\n"
 "      --ready-fd N       write \"listening on ADDR:PORT\" to fd N instead\n"
 "                         of standard output once bound\n"
+"      --replay IN -w OUT rewrite a capture (pcap/pcapng) offline as if\n"
+"                         it had passed through the box; writes pcap\n"
+"      --randomize-isn    replay: shift sequence numbers per direction,\n"
+"                         as the ASA does by default\n"
+"      --seed N           replay: seed for --randomize-isn (default 0)\n"
 "      --list-profiles    print every profile with its parameters\n"
 "      --list-servers     print the built-in server personalities\n"
 "  -h, --help, -V, --version\n"
 "\n"
-"Exit status: 0 stopped cleanly (SIGINT/SIGTERM) or listed; 1 runtime\n"
-"failure (cannot listen, bad profile file, spool missing); 2 usage error.\n",
-	    prog, prog, EMU_CLI_LISTEN_DEFAULT, MG_EMU_CONNS_MAX);
+"Exit status: 0 stopped cleanly (SIGINT/SIGTERM), listed or replayed;\n"
+"1 runtime failure (cannot listen, bad profile file, spool missing,\n"
+"unreadable or damaged capture); 2 usage error.\n",
+	    prog, prog, prog, EMU_CLI_LISTEN_DEFAULT, MG_EMU_CONNS_MAX);
 }
 
 static int
@@ -105,10 +120,40 @@ emu_cli_number(const char *opt, const char *arg, uint64_t min, uint64_t max,
 	return 0;
 }
 
+static int
+emu_cli_check_replay(const struct emu_cli *cli, char *errbuf)
+{
+	if (cli->profile == NULL && cli->profile_file == NULL)
+		util_errbuf(errbuf, MG_ERRBUF_SIZE, "--profile is required "
+		    "(try --list-profiles)");
+	else if (cli->replay_out == NULL)
+		util_errbuf(errbuf, MG_ERRBUF_SIZE, "--replay needs -w OUT");
+	else if (cli->upstream != NULL || cli->builtin != NULL ||
+	    cli->transparent || cli->spool != NULL)
+		util_errbuf(errbuf, MG_ERRBUF_SIZE, "--replay works offline: "
+		    "no --upstream, --transparent or --spool");
+	else if (cli->have_seed && !cli->randomize_isn)
+		util_errbuf(errbuf, MG_ERRBUF_SIZE, "--seed needs "
+		    "--randomize-isn");
+	else
+		return 0;
+	return -1;
+}
+
 /* The combinations that make sense for the proxy. */
 static int
 emu_cli_check(struct emu_cli *cli, char *errbuf)
 {
+	if (cli->mode == EMU_CLI_PROXY && cli->replay_in != NULL)
+		cli->mode = EMU_CLI_REPLAY;
+	if ((cli->replay_out != NULL || cli->randomize_isn ||
+	    cli->have_seed) && cli->mode != EMU_CLI_REPLAY) {
+		util_errbuf(errbuf, MG_ERRBUF_SIZE, "-w, --randomize-isn and "
+		    "--seed need --replay IN");
+		return -1;
+	}
+	if (cli->mode == EMU_CLI_REPLAY)
+		return emu_cli_check_replay(cli, errbuf);
 	if (cli->mode != EMU_CLI_PROXY)
 		return 0;
 	if (cli->profile == NULL && cli->profile_file == NULL) {
@@ -182,6 +227,16 @@ emu_cli_opt(struct emu_cli *cli, int ch, const char *arg, char *errbuf)
 		    &cli->idle_sec, errbuf) == -1)
 			return -1;
 		break;
+	case OPT_REPLAY: cli->replay_in = arg; break;
+	case 'w': cli->replay_out = arg; break;
+	case OPT_RANDOMIZE_ISN: cli->randomize_isn = 1; break;
+	case OPT_SEED:
+		if (emu_cli_number("seed", arg, 0, UINT32_MAX, &v,
+		    errbuf) == -1)
+			return -1;
+		cli->seed = (uint32_t)v;
+		cli->have_seed = 1;
+		break;
 	case OPT_READY_FD:
 		if (emu_cli_number("ready-fd", arg, 0, 65535, &v,
 		    errbuf) == -1)
@@ -206,7 +261,7 @@ emu_cli_parse(int argc, char **argv, struct emu_cli *cli, char *errbuf)
 	cli->ready_fd = -1;
 	optind = 0;		/* GNU: full re-initialisation (tests) */
 	opterr = 0;		/* errors go through errbuf */
-	while ((ch = getopt_long(argc, argv, "p:s:l:u:L:hV", emu_cli_longopts,
+	while ((ch = getopt_long(argc, argv, "p:s:l:u:L:w:hV", emu_cli_longopts,
 	    NULL)) != -1) {
 		if (ch == '?' || ch == ':') {
 			util_errbuf(errbuf, MG_ERRBUF_SIZE, "%s: unknown "

@@ -14,6 +14,7 @@
 #include "emu_log.h"
 #include "emu_profile.h"
 #include "emu_proxy.h"
+#include "emu_replay.h"
 #include "emu_server.h"
 #include "mg_limits.h"
 #include "util.h"
@@ -99,6 +100,42 @@ emulate_announce(const struct emu_cli *cli, const char *bound)
 }
 
 static int
+emulate_replay(const struct emu_cli *cli)
+{
+	struct emu_replay_stats st;
+	struct emu_profile prof;
+	struct emu_log *log;
+	FILE *logfp = stderr;
+	char errbuf[MG_ERRBUF_SIZE];
+	int rc;
+
+	emulate_profile(cli, &prof);
+	if (cli->log != NULL)
+		logfp = emulate_open_log(cli->log);
+	log = emu_log_new(logfp, 0);
+	memset(&st, 0, sizeof(st));
+	rc = emu_replay_run_log(&prof, cli->replay_in, cli->replay_out,
+	    cli->randomize_isn, cli->seed, log, &st, errbuf);
+	if (rc == 0)
+		emu_log_printf(log, "replay %s -> %s under %s: %llu records, "
+		    "%llu written, %llu flows, %llu segments, %llu bytes "
+		    "changed, %llu left out", cli->replay_in,
+		    cli->replay_out, prof.name,
+		    (unsigned long long)st.records,
+		    (unsigned long long)st.written,
+		    (unsigned long long)st.flows,
+		    (unsigned long long)st.segments,
+		    (unsigned long long)st.bytes_changed,
+		    (unsigned long long)(st.suppressed + st.dropped));
+	emu_log_free(log);
+	if (logfp != stderr)
+		(void)fclose(logfp);
+	if (rc == -1)
+		fatal(EMU_EXIT_RUNTIME, "%s", errbuf);
+	return EMU_EXIT_OK;
+}
+
+static int
 emulate_proxy(const struct emu_cli *cli)
 {
 	struct emu_proxy_cfg cfg;
@@ -179,6 +216,8 @@ main(int argc, char **argv)
 		return emulate_list_profiles();
 	case EMU_CLI_LIST_SERVERS:
 		return emulate_list_servers();
+	case EMU_CLI_REPLAY:
+		return emulate_replay(&cli);
 	case EMU_CLI_PROXY:
 		break;
 	}

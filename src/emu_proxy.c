@@ -31,6 +31,8 @@
 #endif
 
 static const char emu_proxy_421_cap[] = "421 4.3.2 too many connections\r\n";
+static const char emu_proxy_421_stop[] =
+    "421 4.3.2 service shutting down, closing connection\r\n";
 
 void
 emu_proxy_nodelay(int fd)
@@ -331,6 +333,23 @@ emu_proxy_bound(const struct emu_proxy *px)
 	return px->bound;
 }
 
+/* The drain is over: tell the clients still here 421 (RFC 5321 3.8),
+ * where nothing of the server's is still waiting to reach them and the
+ * stream is plain SMTP at a line start. */
+static void
+emu_proxy_cut_all(struct emu_proxy *px)
+{
+	struct emu_proxy_conn *c;
+
+	TAILQ_FOREACH(c, &px->conns, link) {
+		if (c->pass || c->linepos != 0 || c->closing ||
+		    evbuffer_get_length(bufferevent_get_output(c->cli)) != 0)
+			continue;
+		(void)send(bufferevent_getfd(c->cli), emu_proxy_421_stop,
+		    sizeof(emu_proxy_421_stop) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+}
+
 int
 emu_proxy_run(struct emu_proxy *px, char *errbuf)
 {
@@ -340,6 +359,7 @@ emu_proxy_run(struct emu_proxy *px, char *errbuf)
 		util_errbuf(errbuf, MG_ERRBUF_SIZE, "event loop failed");
 		return -1;
 	}
+	emu_proxy_cut_all(px);
 	emu_log_printf(px->cfg.log, "stopped: %llu connections served, "
 	    "%llu refused at the cap, %llu upstream failures, %zu cut at "
 	    "shutdown", (unsigned long long)px->st.accepted,

@@ -142,7 +142,36 @@ mg_assert_has "$MG_TMP/c4.out" \
     '500 5.5.1 Command unrecognized: "XXXXXXXXXXX"\r\n' "X-filled verb"
 mg_pass "asa + sendmail: goodmorning reaches the server X-filled"
 
-# 5. Clean shutdown: SIGTERM, exit 0.
+# 5. --ready-fd: the bound address goes to that descriptor.
+"$MG_EMULATE" --profile off --upstream builtin:postfix --listen 127.0.0.1:0 \
+    --ready-fd 3 3>"$MG_TMP/ready" >"$MG_TMP/ready.stdout" \
+    2>"$MG_TMP/ready.err" &
+RPID=$!
+mg_cleanup_add "kill $RPID 2>/dev/null"
+mg_wait_has "$MG_TMP/ready" 'listening on 127.0.0.1:' 30 ||
+    mg_fail "--ready-fd 3: nothing written"
+rport=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' \
+    "$MG_TMP/ready")
+[ -n "$rport" ] || mg_fail "--ready-fd: bad line $(cat "$MG_TMP/ready")"
+mg_assert_lacks "$MG_TMP/ready.stdout" 'listening on'
+# A client still connected when the drain ends is told 421.
+"$MG_PYTHON" - "$rport" "$RPID" >"$MG_TMP/c5.out" <<'EOF' ||
+import os, signal, socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+s.settimeout(30)
+f = s.makefile("rb")
+print(f.readline().decode().strip())
+os.kill(int(sys.argv[2]), signal.SIGTERM)
+print(f.readline().decode().strip())
+EOF
+    mg_fail "drain client failed"
+mg_assert_has "$MG_TMP/c5.out" '421 4.3.2 service shutting down'
+wait "$RPID"
+mg_assert_eq "$?" 0 "exit status after the drain"
+mg_assert_has "$MG_TMP/ready.err" 'draining 1 for up to 5 s'
+mg_pass "--ready-fd; a client left after the SIGTERM drain gets 421"
+
+# 6. Clean shutdown: SIGTERM, exit 0.
 kill -TERM "$EMU_PID"
 i=0
 while mg_alive "$EMU_PID" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done

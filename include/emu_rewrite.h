@@ -27,10 +27,13 @@
  *
  * SEGMENTS ARE MEANINGFUL: one call per TCP segment (or per read()).
  * Two documented behaviours depend on boundaries:
- *  - interactive_xfill (ASA, Cisco 113423): when a segment ends before
- *    the verb of a command line is complete (no SP/CR/LF after it yet),
- *    the verb bytes of that segment are X-filled and the whole line is
- *    refused (X-filled to its LF).  One character per segment -> "XXXX".
+ *  - interactive_xfill (ASA, Cisco 113423): when a segment holds nothing
+ *    but the start of a command verb (it begins at the start of a line
+ *    and ends before the verb is complete: no SP/CR/LF after it yet),
+ *    those bytes are X-filled and the whole line is refused (X-filled to
+ *    its LF).  One character per segment -> "XXXX".  A verb cut by the
+ *    end of a segment that also holds earlier lines (a bulk write cut by
+ *    the MSS) is treated as below (hold or prefix).
  *  - eod_split_bug (pix-5.1, CSCds90792): when a DATA segment ends with
  *    a line-start '.' ("\r\n." ends it) and the next segment starts with
  *    "\r\n", those two bytes are cut: the server never sees the end of
@@ -44,6 +47,11 @@
  * (its letter is written only if its last byte is in the later segment);
  * a pix-4.1 greeting line split across segments gets underscores where
  * "read" would go.
+ *
+ * END OF STREAM in hold mode: held bytes are undecided, not rewritten.
+ * Before flushing them (client or server closed), call
+ * emu_conn_set_hold(c, 0) and pass them once more: the engine then
+ * decides them as it does without hold.
  *
  * DETERMINISM: the output depends only on the profile and the bytes and
  * boundaries fed so far.  A retransmission must not be fed again: the

@@ -471,9 +471,12 @@ emu_cmd_tail(struct emu_conn *c, uint8_t *buf, size_t len, size_t vseg,
 	struct emu_cside *cs = &c->cs;
 	size_t k;
 
-	if (c->p->interactive_xfill) {
+	if (c->p->interactive_xfill && vseg == 0 &&
+	    cs->lineoff == cs->verblen) {
 		/* Cisco 113423: a command that arrives one character per
-		 * segment is X-filled; the whole line is refused. */
+		 * segment is X-filled; the whole line is refused.  Applied
+		 * when the segment holds nothing but the start of a verb
+		 * (typing), not when a bulk write was cut inside one. */
 		cs->verdict = EMU_V_REFUSED;
 		cs->action = EMU_REFUSE_XFILL;
 		for (k = vseg; k < len; k++)

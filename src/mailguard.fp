@@ -98,6 +98,18 @@ fingerprint pix-ehlo-noop
   effect esmtp-blocked bodytype-554 auth-stripped tls-never exchange-451
 end
 
+fingerprint pix-star-banner-noop
+  family pix
+  generation pix-6.3
+  weight 30
+  match greeting.class == asa-star
+  match ehlo.code == 250
+  match ehlo.keywords == 0
+  match unknown.code == 250
+  ref "ref 2: a banner with no 2 or 0 is all stars under the PIX 5.1-6.3 rule too; with the NOOP rewrite (EHLO and an unknown verb answered 250) it is a PIX, since an ASA passes EHLO and X-fills unknown verbs"
+  effect banner-hidden esmtp-blocked bodytype-554 auth-stripped tls-never
+end
+
 fingerprint pix-ehlo-noop-capture
   family pix
   generation pix-6.3
@@ -148,7 +160,8 @@ fingerprint asa-banner-mask
   weight 40
   match greeting.class == asa-star
   match ehlo.code == 250
-  ref "ref 2, ASA 7.x-9.x mask-banner (default map): every byte after 'DDD ' becomes * on every line (OBS, four samples); EHLO passes"
+  unless ehlo.keywords == 0
+  ref "ref 2, ASA 7.x-9.x mask-banner (default map): every byte after 'DDD ' becomes * on every line (OBS, four samples); EHLO passes, so the reply carries the server's keywords (a bare 250 is PIX's NOOP rewrite behind a banner with no 2 or 0)"
   effect banner-hidden
 end
 

@@ -20,7 +20,7 @@ enum scen {
 	SC_PIX51, SC_PIX44, SC_PIX44ML, SC_PIX41CMAP, SC_PIX41, SC_ALL250,
 	SC_SINK, SC_EHLOREFUSE, SC_CHECKPOINT, SC_SMAP, SC_WATCHGUARD,
 	SC_RAPTOR, SC_GENPROXY, SC_GENPROXY_HOST, SC_UNREACHABLE,
-	SC_PIX63_CAPTURE, SC__COUNT
+	SC_PIX63_CAPTURE, SC_PIX63_STAR, SC__COUNT
 };
 
 static const char *const sc_names[SC__COUNT] = {
@@ -29,6 +29,7 @@ static const char *const sc_names[SC__COUNT] = {
 	"pix-4.1-cmap", "pix-4.1", "all-250", "smtp-sink", "ehlo-refused",
 	"checkpoint", "smap", "watchguard", "raptor", "generic-proxy",
 	"generic-proxy-host", "unreachable", "pix-6.3-capture",
+	"pix-6.3-star-banner",
 };
 
 #define PF_G	"S220 mail.example.com ESMTP Postfix (Debian/GNU)\r\n"
@@ -116,7 +117,10 @@ sc_server(enum scen sc, struct fx_server *s)
 		break;
 	case SC_PIX63:
 	case SC_PIX51:
-		s->greeting = g_pix20;
+	case SC_PIX63_STAR:
+		/* A banner with no 2 or 0 after the code is all stars under
+		 * the PIX 2/0 rule too: only the NOOP rewrite tells. */
+		s->greeting = sc == SC_PIX63_STAR ? g_asa_pf : g_pix20;
 		s->ehlo = SM_NOOP;
 		s->helo = SM_HELO;
 		s->unknown = SM_NOOP;
@@ -292,10 +296,11 @@ static const struct fp_case {
 	{ .fp = "pix-ehlo-noop-capture", .pos = SC_PIX63_CAPTURE,
 	  .neg = SC_CLEAN },
 	{ .fp = "pix-ehlo-xfill", .pos = SC_PIX63X, .neg = SC_PIX63 },
+	{ .fp = "pix-star-banner-noop", .pos = SC_PIX63_STAR, .neg = SC_ASA },
 	{ .fp = "pix-ehlo-xquoted", .pos = SC_PIX44, .neg = SC_ASA },
 	{ .fp = "pix-5.1-eod-bug", .pos = SC_PIX51, .neg = SC_PIX63 },
 	{ .fp = "pix-5.1-eod-bug-noop", .pos = SC_PIX51, .neg = SC_PIX63 },
-	{ .fp = "asa-banner-mask", .pos = SC_ASA, .neg = SC_PIX44 },
+	{ .fp = "asa-banner-mask", .pos = SC_ASA, .neg = SC_PIX63_STAR },
 	{ .fp = "asa-ehlo-keyword-mask", .pos = SC_ASA, .neg = SC_CLEAN },
 	{ .fp = "asa-unknown-xfill", .pos = SC_ASA, .neg = SC_PIX63X },
 	{ .fp = "asa-starttls-refused", .pos = SC_ASA, .neg = SC_ASA_TLS },
@@ -382,6 +387,7 @@ static const struct verdict_case {
 	{ SC_GENPROXY, FP_FAM_PROXY, "generic-proxy", 40 },
 	{ SC_UNREACHABLE, FP_FAM_INCONCLUSIVE, "unreachable", 0 },
 	{ SC_PIX63_CAPTURE, FP_FAM_PIX, "pix-6.3", 60 },
+	{ SC_PIX63_STAR, FP_FAM_PIX, "pix-6.3", 60 },
 	{ SC__COUNT, FP_FAM__COUNT, NULL, 0 },
 };
 

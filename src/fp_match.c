@@ -110,10 +110,13 @@ fp_hit_add(struct fp_result *r, const struct fp_entry *e,
 		c = &e->conds[i];
 		f = facts_get(fs, c->fact);
 		h->used[i].fact = xstrdup(c->fact);
-		h->used[i].text = xasprintf("%s%s %s%s%s (%s)",
+		/* Text values quoted, as they are written in the file. */
+		h->used[i].text = xasprintf("%s%s %s%s%s%s%s (%s)",
 		    c->negate ? "unless " : "", c->fact,
 		    fp_op_name(c->op), c->value != NULL ? " " : "",
+		    c->value != NULL && !c->is_num ? "\"" : "",
 		    c->value != NULL ? c->value : "",
+		    c->value != NULL && !c->is_num ? "\"" : "",
 		    f != NULL ? f->value : "absent");
 	}
 }

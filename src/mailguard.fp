@@ -306,6 +306,16 @@ fingerprint clean-esmtp
   ref "ref 4.1-4.2: intact greeting, EHLO answered with keywords, nothing masked"
 end
 
+fingerprint clean-helo-session
+  family none
+  generation none
+  weight 20
+  match greeting.class == clear
+  match helo.code == 250
+  match ehlo.code absent
+  ref "ref 4.1: a captured session where the client used HELO only: an intact greeting and a normal HELO are all it can show"
+end
+
 fingerprint clean-unknown-refused
   family none
   generation none

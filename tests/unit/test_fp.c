@@ -20,7 +20,7 @@ enum scen {
 	SC_PIX51, SC_PIX44, SC_PIX44ML, SC_PIX41CMAP, SC_PIX41, SC_ALL250,
 	SC_SINK, SC_EHLOREFUSE, SC_CHECKPOINT, SC_SMAP, SC_WATCHGUARD,
 	SC_RAPTOR, SC_GENPROXY, SC_GENPROXY_HOST, SC_UNREACHABLE,
-	SC_PIX63_CAPTURE, SC_PIX63_STAR, SC__COUNT
+	SC_PIX63_CAPTURE, SC_PIX63_STAR, SC_HELO_CAPTURE, SC__COUNT
 };
 
 static const char *const sc_names[SC__COUNT] = {
@@ -29,7 +29,7 @@ static const char *const sc_names[SC__COUNT] = {
 	"pix-4.1-cmap", "pix-4.1", "all-250", "smtp-sink", "ehlo-refused",
 	"checkpoint", "smap", "watchguard", "raptor", "generic-proxy",
 	"generic-proxy-host", "unreachable", "pix-6.3-capture",
-	"pix-6.3-star-banner",
+	"pix-6.3-star-banner", "helo-capture",
 };
 
 #define PF_G	"S220 mail.example.com ESMTP Postfix (Debian/GNU)\r\n"
@@ -96,6 +96,7 @@ sc_server(enum scen sc, struct fx_server *s)
 	switch (sc) {
 	case SC_CLEAN:
 	case SC_PIX63_CAPTURE:
+	case SC_HELO_CAPTURE:
 	case SC__COUNT:
 		s->help = "S214 2.0.0 Ask your postmaster\r\n";
 		break;
@@ -218,6 +219,13 @@ sc_transcripts(enum scen sc, struct transcript **t)
 	struct fx_server s;
 
 	sc_server(sc, &s);
+	if (sc == SC_HELO_CAPTURE) {
+		t[0] = fx_script("", (const char *const[]){ PF_G,
+		    "CHELO client.example.org\r\n", PF_HELO,
+		    "CMAIL FROM:<a@example.org>\r\n", "S250 2.1.0 Ok\r\n",
+		    "CQUIT\r\n", "S221 bye\r\n", NULL });
+		return 1;
+	}
 	if (sc == SC_PIX63_CAPTURE) {
 		sc_init();
 		t[0] = fx_script("", (const char *const[]){ g_pix20,
@@ -316,6 +324,8 @@ static const struct fp_case {
 	{ .fp = "proxy-tls-host", .pos = SC_GENPROXY_HOST, .neg = SC_CLEAN_TLS },
 	{ .fp = "clean-esmtp", .pos = SC_CLEAN, .neg = SC_GENPROXY },
 	{ .fp = "clean-unknown-refused", .pos = SC_CLEAN, .neg = SC_ASA },
+	{ .fp = "clean-helo-session", .pos = SC_HELO_CAPTURE,
+	  .neg = SC_PIX63_CAPTURE },
 	{ .fp = "clean-ehlo-refused-by-server", .pos = SC_EHLOREFUSE,
 	  .neg = SC_PIX63X },
 	{ .fp = "clean-smtp-sink", .pos = SC_SINK, .neg = SC_ASA },
@@ -388,6 +398,7 @@ static const struct verdict_case {
 	{ SC_UNREACHABLE, FP_FAM_INCONCLUSIVE, "unreachable", 0 },
 	{ SC_PIX63_CAPTURE, FP_FAM_PIX, "pix-6.3", 60 },
 	{ SC_PIX63_STAR, FP_FAM_PIX, "pix-6.3", 60 },
+	{ SC_HELO_CAPTURE, FP_FAM_NONE, "none", 20 },
 	{ SC__COUNT, FP_FAM__COUNT, NULL, 0 },
 };
 

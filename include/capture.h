@@ -56,7 +56,8 @@ struct capture_opts {
 };
 
 struct capture_stats {
-	uint64_t		 records;
+	uint64_t		 records;	/* read from the file */
+	uint64_t		 matched;	/* passed the filter */
 	uint64_t		 tcp;		/* decoded TCP segments */
 	uint64_t		 skipped[PCAP_SKIP__COUNT];
 	uint64_t		 bytes;		/* file bytes read */

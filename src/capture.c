@@ -172,7 +172,7 @@ capture_loop(struct capture *c, struct pcap_in *in, char *errbuf)
 			err = -1;
 			break;
 		}
-		if (c->st.first_us == 0 || pkt.ts_us < c->st.first_us)
+		if (c->st.matched++ == 0 || pkt.ts_us < c->st.first_us)
 			c->st.first_us = pkt.ts_us;
 		if (pkt.ts_us > c->st.last_us)
 			c->st.last_us = pkt.ts_us;

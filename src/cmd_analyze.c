@@ -340,16 +340,17 @@ ca_summary_json(const struct ca_run *r, const struct capture_stats *st,
 	    "overlaps_differing", (json_int_t)fs->overlap_diff);
 	ca_utc(st->first_us, t0, sizeof(t0));
 	ca_utc(st->last_us, t1, sizeof(t1));
-	o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, "
+	o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, "
 	    "s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:I}",
 	    "file", r->name, "records", (json_int_t)st->records,
+	    "records_matched", (json_int_t)st->matched,
 	    "tcp_segments", (json_int_t)st->tcp,
 	    "sessions", (json_int_t)fs->flows,
 	    "smtp_sessions", (json_int_t)r->smtp,
 	    "tls_sessions", (json_int_t)r->tls,
 	    "other_sessions", (json_int_t)fs->kind[FLOW_OTHER],
-	    "first_packet", st->records ? t0 : "",
-	    "last_packet", st->records ? t1 : "",
+	    "first_packet", st->matched ? t0 : "",
+	    "last_packet", st->matched ? t1 : "",
 	    "verdicts", v, "servers", sv,
 	    "servers_not_listed", (json_int_t)r->servers_other,
 	    "evictions", e, "reassembly", ra, "skipped", sk,
@@ -373,7 +374,10 @@ ca_summary_text(const struct ca_run *r, const struct capture_stats *st)
 	ca_utc(st->last_us, t1, sizeof(t1));
 	fprintf(fp, "\nCapture %s: %llu records", r->name,
 	    (unsigned long long)st->records);
-	if (st->records)
+	if (st->matched != st->records)
+		fprintf(fp, " (%llu through the filter)",
+		    (unsigned long long)st->matched);
+	if (st->matched)
 		fprintf(fp, ", %s to %s", t0, t1);
 	fprintf(fp, "\n  sessions: %llu TCP, %llu SMTP, %llu implicit TLS, "
 	    "%llu other\n", (unsigned long long)fs->flows,

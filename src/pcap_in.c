@@ -47,6 +47,7 @@ struct pcap_in {
 	int			 dlt;
 	int			 have_filter;
 	struct bpf_program	 prog;
+	char			 name[128];	/* for messages */
 	uint64_t		 recno;
 	uint64_t		 bytes;
 	uint64_t		 skipped[PCAP_SKIP__COUNT];
@@ -292,10 +293,12 @@ pcap_in_decode(int dlt, const uint8_t *p, size_t caplen,
 }
 
 static struct pcap_in *
-pcap_in_setup(pcap_t *pc, const char *filter, char *errbuf)
+pcap_in_setup(pcap_t *pc, const char *name, const char *filter,
+    char *errbuf)
 {
 	struct pcap_in *in = xcalloc(1, sizeof(*in));
 
+	util_strlcpy(in->name, name, sizeof(in->name));
 	in->pc = pc;
 	in->dlt = pcap_datalink(pc);
 	in->bytes = 24;
@@ -327,7 +330,8 @@ pcap_in_open(const char *path, const char *filter, char *errbuf)
 		    strcmp(path, "-") == 0 ? "stdin" : path, pe);
 		return NULL;
 	}
-	return pcap_in_setup(pc, filter, errbuf);
+	return pcap_in_setup(pc, strcmp(path, "-") == 0 ? "stdin" : path,
+	    filter, errbuf);
 }
 
 struct pcap_in *
@@ -345,7 +349,7 @@ pcap_in_fopen(FILE *fp, const char *name, const char *filter, char *errbuf)
 		fclose(fp);
 		return NULL;
 	}
-	return pcap_in_setup(pc, filter, errbuf);
+	return pcap_in_setup(pc, name ? name : "capture", filter, errbuf);
 }
 
 void
@@ -393,8 +397,8 @@ pcap_in_next(struct pcap_in *in, struct pcap_pkt *pkt, char *errbuf)
 			return PCAP_IN_EOF;
 		if (rc != 1) {
 			off = pcap_in_offset(in);
-			util_errbuf(errbuf, MG_ERRBUF_SIZE, "record %llu "
-			    "(file offset %llu): %s",
+			util_errbuf(errbuf, MG_ERRBUF_SIZE, "%s: record %llu "
+			    "(file offset %llu): %s", in->name,
 			    (unsigned long long)in->recno + 1,
 			    (unsigned long long)off, pcap_geterr(in->pc));
 			return PCAP_IN_ERROR;

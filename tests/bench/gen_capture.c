@@ -1,7 +1,7 @@
 /* gen_capture.c - write a large interleaved multi-session SMTP capture. */
 /*
  * usage: gen_capture [-n SESSIONS] [-b BODY] [-c CONCURRENT] [-s SEED]
- *                    OUT.pcap [EXPECT]
+ *                    [-l LINKTYPE] [-V VLANS] [-6] [-g] OUT.pcap [EXPECT]
  *
  * Writes SESSIONS SMTP connections (default 50000), up to CONCURRENT open
  * at once (default 64) and interleaved packet by packet, each a whole
@@ -13,6 +13,8 @@
  * out of order, 2% retransmit two segments re-cut as one.  EXPECT gets one
  * line per session: "ID FAMILY" (ID = first-packet order, as the
  * analyzer numbers sessions).  Deterministic for a given seed.
+ * -l LINKTYPE (1 Ethernet, 101 raw, 0 null, 108 loop, 113 SLL, 276 SLL2),
+ * -V N 802.1Q tags (Ethernet), -6 IPv6 with extension headers, -g pcapng.
  */
 #include "config.h"
 
@@ -222,6 +224,8 @@ int
 main(int argc, char **argv)
 {
 	uint64_t nsess = 50000, body = 4800, conc = 64, seed = 1, v;
+	uint64_t lt = CAPGEN_LT_EN10MB, vlans = 0;
+	int v6 = 0, ng = 0;
 	struct capgen g;
 	struct gen_sess *act;
 	uint64_t started = 0, done = 0, ts = 1600000000ULL * 1000000;
@@ -232,8 +236,12 @@ main(int argc, char **argv)
 	static const char *const fam[] = { "none", "asa", "pix" };
 
 	util_set_progname(argv[0]);
-	while ((ch = getopt(argc, argv, "n:b:c:s:")) != -1) {
-		if (optarg == NULL || util_parse_u64(optarg, 1, 100000000,
+	while ((ch = getopt(argc, argv, "n:b:c:s:l:V:6g")) != -1) {
+		if (ch == '6' || ch == 'g') {
+			*(ch == '6' ? &v6 : &ng) = 1;
+			continue;
+		}
+		if (optarg == NULL || util_parse_u64(optarg, 0, 100000000,
 		    &v) < 0)
 			fatal(2, "bad number for -%c", ch);
 		if (ch == 'n')
@@ -244,11 +252,16 @@ main(int argc, char **argv)
 			conc = v;
 		else if (ch == 's')
 			seed = v;
+		else if (ch == 'l')
+			lt = v;
+		else if (ch == 'V')
+			vlans = v;
 		else
 			fatal(2, "usage: gen_capture [-n N] [-b BODY] [-c C] "
 			    "[-s SEED] OUT.pcap [EXPECT]");
 	}
-	if (optind >= argc || conc > 60000)
+	if (optind >= argc || conc > 60000 || conc == 0 || nsess == 0 ||
+	    vlans > 4)
 		fatal(2, "usage: gen_capture [-n N] [-b BODY] [-c C] [-s SEED] "
 		    "OUT.pcap [EXPECT]");
 	gen_rng ^= seed * 0x9e3779b97f4a7c15ULL;
@@ -257,7 +270,9 @@ main(int argc, char **argv)
 	if (optind + 1 < argc && (ex = fopen(argv[optind + 1], "w")) == NULL)
 		fatal(2, "%s: cannot create", argv[optind + 1]);
 	gen_make_body(body);
-	capgen_init(&g, CAPGEN_LT_EN10MB, 0, 8 * GEN_FLUSH);
+	capgen_init(&g, (int)lt, ng, 8 * GEN_FLUSH);
+	g.vlans = (int)vlans;
+	g.v6ext = v6;
 	act = xcalloc(conc, sizeof(*act));
 	while (done < nsess) {
 		k = gen_rand() % conc;
@@ -265,12 +280,13 @@ main(int argc, char **argv)
 			if (started == nsess)
 				continue;
 			memset(&act[k], 0, sizeof(act[k]));
-			snprintf(cli, sizeof(cli), "10.%u.%u.%u",
-			    (unsigned)(started >> 16) & 0xff,
+			snprintf(cli, sizeof(cli), v6 ? "2001:db8:%x:%x::%x" :
+			    "10.%u.%u.%u", (unsigned)(started >> 16) & 0xff,
 			    (unsigned)(started >> 8) & 0xff,
 			    (unsigned)started & 0xff);
 			capgen_conn_init(&act[k].c, &g, cli,
-			    (uint16_t)(1024 + started % 60000), "192.0.2.25",
+			    (uint16_t)(1024 + started % 60000),
+			    v6 ? "2001:db8::25" : "192.0.2.25",
 			    25, gen_rand(), gen_rand(), ts);
 			act[k].kind = started % 3 == 0 ? GEN_ASA :
 			    started % 6 == 1 ? GEN_PIX : GEN_NONE;

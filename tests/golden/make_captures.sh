@@ -67,22 +67,23 @@ scenario() {
 	bg fw "$emu" --profile "$prof" --listen 127.0.0.1:"$f" \
 	    --upstream 127.0.0.1:"$s"
 	wait_port "$f"
-	bg tdo tcpdump -i lo -U -s 0 -w "$tmp/o.pcap" "tcp port $f"
-	bg tdi tcpdump -i lo -U -s 0 -w "$tmp/i.pcap" "tcp port $s"
+	bg tdo tcpdump -i lo -U --immediate-mode -s 0 -w "$tmp/o.pcap" "tcp port $f"
+	bg tdi tcpdump -i lo -U --immediate-mode -s 0 -w "$tmp/i.pcap" "tcp port $s"
 	for t in tdo tdi; do
 		i=0
 		until grep -q "listening on" "$tmp/$t.log"; do
 			i=$((i + 1)); [ $i -gt 100 ] && exit 1; sleep 0.1
 		done
 	done
+	sleep 1		# "listening on" comes before the ring is live
 	swaks --server 127.0.0.1:"$f" --helo client.example.org \
 	    --from alice@example.org --to bob@example.net \
 	    --header "Subject: lab capture $name" --body "hello from $name" \
-	    >"$tmp/swaks.log" 2>&1
-	python_client "$f" >"$tmp/py.log" 2>&1
-	sleep 0.5
-	eval "kill \$pid_tdo \$pid_tdi"
-	sleep 0.5
+	    >"$tmp/swaks.log" 2>&1 || { cat "$tmp/swaks.log"; exit 1; }
+	python_client "$f" >"$tmp/py.log" 2>&1 || { cat "$tmp/py.log"; exit 1; }
+	sleep 1
+	eval "kill -INT \$pid_tdo \$pid_tdi"
+	sleep 1
 	eval "kill \$pid_fw \$pid_srv"
 	sleep 0.3
 	cp "$tmp/o.pcap" "$out/$name-outside.pcap"

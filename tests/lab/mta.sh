@@ -246,9 +246,17 @@ EOF
 	"$ROOT/usr/sbin/smtpd" -n -f "$_d/smtpd.conf" >"$_d/check.log" 2>&1 ||
 	    die "smtpd.conf rejected: $(cat "$_d/check.log")"
 	mkdir -p "$(dirname "$OSMTPD_LOCK")"
-	# one instance at a time: the queue and control socket are global
-	setsid flock -w 180 "$OSMTPD_LOCK" "$ROOT/usr/sbin/smtpd" -d -T smtp \
-	    -f "$_d/smtpd.conf" </dev/null >>"$_d/log" 2>&1 &
+	# One instance at a time: the queue and control socket are global.
+	# Under the lock, an instance killed earlier may have left messages
+	# for a Maildir that no longer exists: empty the queue first (only
+	# when OpenSMTPD is not really installed: then the spool is ours).
+	_purge=:
+	dpkg-query -W -f='${Status}' opensmtpd 2>/dev/null |
+	    grep -q 'install ok installed' ||
+	    _purge='rm -rf /var/spool/smtpd/queue/* /var/spool/smtpd/incoming/* /var/spool/smtpd/temporary/* /var/spool/smtpd/corrupt/* /var/spool/smtpd/offline/* /var/spool/smtpd/purge/*'
+	setsid flock -w 180 "$OSMTPD_LOCK" sh -c "$_purge; exec \"\$0\" \"\$@\"" \
+	    "$ROOT/usr/sbin/smtpd" -d -T smtp -f "$_d/smtpd.conf" \
+	    </dev/null >>"$_d/log" 2>&1 &
 	echo $! >"$_d/pid"
 	echo no >"$_d/tls"
 }

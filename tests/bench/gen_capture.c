@@ -1,7 +1,7 @@
 /* gen_capture.c - write a large interleaved multi-session SMTP capture. */
 /*
  * usage: gen_capture [-n SESSIONS] [-b BODY] [-c CONCURRENT] [-s SEED]
- *                    [-l LINKTYPE] [-V VLANS] [-6] [-g] OUT.pcap [EXPECT]
+ *                    [-l LINKTYPE] [-V VLANS] [-6] [-g] [-C] OUT.pcap [EXPECT]
  *
  * Writes SESSIONS SMTP connections (default 50000), up to CONCURRENT open
  * at once (default 64) and interleaved packet by packet, each a whole
@@ -14,7 +14,8 @@
  * line per session: "ID FAMILY" (ID = first-packet order, as the
  * analyzer numbers sessions).  Deterministic for a given seed.
  * -l LINKTYPE (1 Ethernet, 101 raw, 0 null, 108 loop, 113 SLL, 276 SLL2),
- * -V N 802.1Q tags (Ethernet), -6 IPv6 with extension headers, -g pcapng.
+ * -V N 802.1Q tags (Ethernet), -6 IPv6 with extension headers, -g pcapng,
+ * -C every session clean (input for mailguard-emulate --replay).
  */
 #include "config.h"
 
@@ -225,7 +226,7 @@ main(int argc, char **argv)
 {
 	uint64_t nsess = 50000, body = 4800, conc = 64, seed = 1, v;
 	uint64_t lt = CAPGEN_LT_EN10MB, vlans = 0;
-	int v6 = 0, ng = 0;
+	int v6 = 0, ng = 0, clean = 0;
 	struct capgen g;
 	struct gen_sess *act;
 	uint64_t started = 0, done = 0, ts = 1600000000ULL * 1000000;
@@ -236,9 +237,9 @@ main(int argc, char **argv)
 	static const char *const fam[] = { "none", "asa", "pix" };
 
 	util_set_progname(argv[0]);
-	while ((ch = getopt(argc, argv, "n:b:c:s:l:V:6g")) != -1) {
-		if (ch == '6' || ch == 'g') {
-			*(ch == '6' ? &v6 : &ng) = 1;
+	while ((ch = getopt(argc, argv, "n:b:c:s:l:V:6gC")) != -1) {
+		if (ch == '6' || ch == 'g' || ch == 'C') {
+			*(ch == '6' ? &v6 : ch == 'g' ? &ng : &clean) = 1;
 			continue;
 		}
 		if (optarg == NULL || util_parse_u64(optarg, 0, 100000000,
@@ -288,7 +289,7 @@ main(int argc, char **argv)
 			    (uint16_t)(1024 + started % 60000),
 			    v6 ? "2001:db8::25" : "192.0.2.25",
 			    25, gen_rand(), gen_rand(), ts);
-			act[k].kind = started % 3 == 0 ? GEN_ASA :
+			act[k].kind = clean ? GEN_NONE : started % 3 == 0 ? GEN_ASA :
 			    started % 6 == 1 ? GEN_PIX : GEN_NONE;
 			v = gen_rand() % 100;
 			act[k].quirk = v < 5 ? GEN_Q_RETRANS : v < 10 ?

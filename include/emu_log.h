@@ -75,7 +75,7 @@ void	emu_peers_init(struct emu_peers *p);
  */
 struct emu_log_arg {
 	int		 class_no;	/* 108004/108005: "matched Class N" */
-	const char	*what;		/* 108004/108005: "cmd RCPT count gt 100" */
+	const char	*what;		/* "cmd RCPT count gt 100" */
 	int		 response;	/* 108005: 1 = ESMTP Response (S2C) */
 	const uint8_t	*data;		/* 108002/108003: the string */
 	size_t		 data_len;

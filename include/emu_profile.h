@@ -75,7 +75,7 @@ struct emu_profile {
 	char		keywords[EMU_PROFILE_LIST_MAX]; /* allowed, comma list;
 					   an entry ending in '=' is a prefix */
 	int		mask_params;	/* X-fill parameters of masked kw */
-	int		allow_tls;	/* STARTTLS passes; 220 -> passthrough */
+	int		allow_tls;	/* STARTTLS passes, then passthrough */
 	int		eod_split_bug;	/* CSCds90792 */
 	int		interactive_xfill; /* Cisco 113423 */
 	int		pipe_replace;	/* '|' in MAIL/RCPT -> ' ' (108002) */
@@ -88,7 +88,7 @@ struct emu_profile {
 	uint32_t	sender_max;
 	uint32_t	mime_filename_max;
 	uint32_t	body_line_max;	/* log only (108005) */
-	int		drop;		/* limits drop the connection (else log) */
+	int		drop;		/* limits drop (else only log) */
 	int		drop_421;	/* on drop, send "421" to the client
 					   first (default: just close) */
 	enum emu_log_style log_style;

@@ -452,7 +452,8 @@ emu_profile_set(struct emu_profile *p, const char *name, const char *value,
 
 	if (strcmp(name, "name") == 0 || strcmp(name, "profile") == 0) {
 		if (*value == '\0' || strchr(value, ',') != NULL ||
-		    strpbrk(value, " \t=") != NULL || emu_text_valid(value) < 0 ||
+		    strpbrk(value, " \t=") != NULL ||
+		    emu_text_valid(value) < 0 ||
 		    util_strlcpy(p->name, value, sizeof(p->name)) >=
 		    sizeof(p->name)) {
 			util_errbuf(errbuf, MG_ERRBUF_SIZE,

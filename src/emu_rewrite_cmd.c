@@ -1,4 +1,4 @@
-/* emu_rewrite_cmd.c - client to server: command verbs, addresses, DATA, BDAT. */
+/* emu_rewrite_cmd.c - client to server: verbs, addresses, DATA, BDAT. */
 #include "config.h"
 
 #include <ctype.h>

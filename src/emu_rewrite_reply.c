@@ -1,4 +1,4 @@
-/* emu_rewrite_reply.c - server to client: greeting masks, EHLO keyword masks. */
+/* emu_rewrite_reply.c - server to client: greeting and EHLO keyword masks. */
 #include "config.h"
 
 #include <string.h>

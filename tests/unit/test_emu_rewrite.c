@@ -392,7 +392,8 @@ test_segmentation_invariance(void **state)
 			    memcmp(r.out[S].data, whole.out[S].data,
 			    r.out[S].len) != 0 ||
 			    strcmp(buf_cstr(&r.box), buf_cstr(&whole.box)))
-				fail_msg("%s split %zu:\n%s\n%s\nwhole:\n%s\n%s",
+				fail_msg("%s split %zu:\n%s\n%s\nwhole:"
+				    "\n%s\n%s",
 				    p.name, k, buf_cstr(&r.out[C]),
 				    buf_cstr(&r.out[S]),
 				    buf_cstr(&whole.out[C]),
@@ -607,7 +608,7 @@ static const struct set_case {
 	  "421 Service not available, closing transmission channel\r\n", 1,
 	  EMU_LOG_108003_MALICIOUS },
 	{ "command line over 512 drops", "asa", { NULL },
-	  { { S, "220 x\r\n" }, { C, "HELP aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  { { S, "220 x\r\n" }, { C, "HELP aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -615,7 +616,8 @@ static const struct set_case {
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n" } },
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aa\r\n" } },
 	  "", NULL, 1, EMU_LOG_108004_DROPPED },
 	{ "limits log only with drop=off", "asa", { "drop=off", "rcpt_max=1" },
 	  { { S, "220 x\r\n" }, { C, "RCPT TO:<a>\r\nRCPT TO:<b>\r\n" } },
@@ -637,7 +639,8 @@ static const struct set_case {
 	  EMU_LOG_ID__COUNT },
 	{ "custom verbs let BDAT through, chunk untouched", "asa",
 	  { "verbs=EHLO,MAIL,RCPT,BDAT,QUIT", NULL },
-	  { { S, "220 x\r\n" }, { C, "BDAT 5 LAST\r\nab\r\ncQUIT\r\nHELO\r\n" } },
+	  { { S, "220 x\r\n" },
+	    { C, "BDAT 5 LAST\r\nab\r\ncQUIT\r\nHELO\r\n" } },
 	  "BDAT 5 LAST\r\nab\r\ncQUIT\r\nXXXX\r\n", NULL, 0,
 	  EMU_LOG_ID__COUNT },
 	{ "mask_params X-fills a masked keyword's parameters", "asa",

@@ -14,6 +14,7 @@
 #include "emu_log.h"
 #include "emu_profile.h"
 #include "emu_rewrite.h"
+#include "util.h"
 
 #define C EMU_C2S
 #define S EMU_S2C
@@ -683,6 +684,71 @@ test_set_cases(void **state)
 	}
 }
 
+/*
+ * Each verb under each profile, in profile order off pix-4.1 pix-4.4
+ * pix-5.1 pix-6.3 asa asa-allow-tls: 'p' passes, 'o' answered by the box
+ * (250 OK, not forwarded), 'x' X-filled, 'n' verb turned into NOOP.
+ */
+static const struct verb_row {
+	const char	*line;
+	const char	*fate;
+} verb_rows[] = {
+	{ "HELO a", "ppppppp" }, { "EHLO a", "poxnnpp" },
+	{ "MAIL FROM:<a@b>", "ppppppp" }, { "RCPT TO:<c@d>", "ppppppp" },
+	{ "DATA", "ppppppp" }, { "RSET", "ppppppp" }, { "NOOP", "ppppppp" },
+	{ "QUIT", "ppppppp" }, { "AUTH LOGIN", "poxnnpp" },
+	{ "ETRN a", "poxnnpp" }, { "HELP", "poxnnpp" },
+	{ "SAML FROM:<a>", "poxnnpp" }, { "SEND FROM:<a>", "poxnnpp" },
+	{ "SOML FROM:<a>", "poxnnpp" }, { "VRFY a", "poxnnpp" },
+	{ "STARTTLS", "poxnnxp" }, { "BDAT 0 LAST", "poxnnxx" },
+	{ "ATRN", "poxnnxx" }, { "VERB", "poxnnxx" },
+	{ "X-LINK2STATE LAST CHUNK=a", "poxnnxx" }, { "XEXCH50 1 2", "poxnnxx" },
+	{ "X-EXPS GSSAPI", "poxnnxx" }, { "goodmorning", "poxnnxx" },
+	{ NULL, NULL }
+};
+
+static void
+test_verb_matrix(void **state)
+{
+	const struct verb_row *v;
+	char sent[128], want[128], *sp;
+	struct seg segs[3];
+	struct run r;
+	size_t i, k;
+
+	(void)state;
+	assert_int_equal(emu_profile_count(), 7);
+	for (v = verb_rows; v->line != NULL; v++) {
+		for (i = 0; i < 7; i++) {
+			snprintf(sent, sizeof(sent), "%s\r\n", v->line);
+			util_strlcpy(want, sent, sizeof(want));
+			sp = strchr(want, ' ');
+			k = sp ? (size_t)(sp - want) : strlen(v->line);
+			if (v->fate[i] == 'o')
+				want[0] = '\0';
+			else if (v->fate[i] == 'x')
+				memset(want, 'X', strlen(v->line));
+			else if (v->fate[i] == 'n') {
+				memset(want, ' ', k);
+				memcpy(want, "NOOP", 4);
+			}
+			segs[0].dir = S;
+			segs[0].bytes = "220 x\r\n";
+			segs[1].dir = C;
+			segs[1].bytes = sent;
+			segs[2].bytes = NULL;
+			run_session(emu_profile_at(i), 1, segs, 0, &r);
+			if (strcmp(buf_cstr(&r.out[C]), want) != 0)
+				fail_msg("%s under %s: got '%s' want '%s'",
+				    v->line, emu_profile_at(i)->name,
+				    buf_cstr(&r.out[C]), want);
+			assert_string_equal(buf_cstr(&r.box),
+			    v->fate[i] == 'o' ? "250 OK\r\n" : "");
+			run_free(&r);
+		}
+	}
+}
+
 /* Retransmissions: the history gives back exactly what was emitted. */
 static void
 test_history(void **state)
@@ -740,6 +806,7 @@ main(void)
 		cmocka_unit_test(test_rcpt_limit),
 		cmocka_unit_test(test_data_limits),
 		cmocka_unit_test(test_set_cases),
+		cmocka_unit_test(test_verb_matrix),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_compact),
 	};

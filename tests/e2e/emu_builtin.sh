@@ -142,7 +142,24 @@ mg_assert_has "$MG_TMP/c4.out" \
     '500 5.5.1 Command unrecognized: "XXXXXXXXXXX"\r\n' "X-filled verb"
 mg_pass "asa + sendmail: goodmorning reaches the server X-filled"
 
-# 5. --ready-fd: the bound address goes to that descriptor.
+# 5. --set and --profile-file reach the engine.
+start_port0 set5 --profile asa --set banner=none \
+    --upstream builtin:postfix
+swaks --server 127.0.0.1:"$EMU_PORT" --quit-after EHLO \
+    >"$MG_TMP/c5a.out" 2>&1 || mg_fail "swaks --set banner=none"
+mg_assert_has "$MG_TMP/c5a.out" '<-  220 mail.example.com ESMTP Postfix (Debian/GNU)\n'
+mg_assert_has "$MG_TMP/c5a.out" '<-  250-XXXXXXXA\n' "still asa otherwise"
+printf '# PIX 6.3 that X-fills\nbase pix-6.3\nrefuse = xfill\n' \
+    >"$MG_TMP/p.conf"
+start_port0 file5 --profile-file "$MG_TMP/p.conf" \
+    --upstream builtin:postfix --server-log "$MG_TMP/srv5.log"
+swaks --server 127.0.0.1:"$EMU_PORT" --quit-after EHLO \
+    >"$MG_TMP/c5b.out" 2>&1
+mg_assert_has "$MG_TMP/c5b.out" '502 5.5.2 Error: command not recognized'
+mg_assert_has "$MG_TMP/srv5.log" '<<< XXXXXXX'
+mg_pass "--set banner=none and --profile-file (pix-6.3, refuse=xfill) apply"
+
+# 6. --ready-fd: the bound address goes to that descriptor.
 "$MG_EMULATE" --profile off --upstream builtin:postfix --listen 127.0.0.1:0 \
     --ready-fd 3 3>"$MG_TMP/ready" >"$MG_TMP/ready.stdout" \
     2>"$MG_TMP/ready.err" &
@@ -171,7 +188,7 @@ mg_assert_eq "$?" 0 "exit status after the drain"
 mg_assert_has "$MG_TMP/ready.err" 'draining 1 for up to 5 s'
 mg_pass "--ready-fd; a client left after the SIGTERM drain gets 421"
 
-# 6. Clean shutdown: SIGTERM, exit 0.
+# 7. Clean shutdown: SIGTERM, exit 0.
 kill -TERM "$EMU_PID"
 i=0
 while mg_alive "$EMU_PID" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done

@@ -1,0 +1,105 @@
+#!/bin/sh
+# capture_bench.sh - the capture analyzer benchmark (not a test).
+#
+# usage: tests/bench/capture_bench.sh [BUILDDIR] [SESSIONS] [WORKDIR]
+#
+# Generates an interleaved SMTP capture with tests/bench/gen_capture
+# (default 50000 sessions, about 340 MB; a third ASA-masked, a sixth
+# PIX-masked, some retransmitted/re-cut/reordered segments), then runs in
+# this one invocation, on the same file:
+#   1. tests/bench/pcap_loop FILE    (bare libpcap loop touching every byte)
+#   1b. tests/bench/pcap_loop -c FILE (mailguard's capture pipeline alone:
+#      decode, flows, reassembly, sessions; no judging)
+#   2. tshark -r FILE -Y smtp -T fields -e smtp.req.command
+#   3. mailguard-detect -r FILE --json
+# and prints wall time, CPU time and peak RSS of each, the ratios, and
+# whether every session got the verdict the generator intended.  Then it
+# doubles the file and runs mailguard-detect again: peak RSS must stay
+# flat.  Figures go to docs/benchmarks.md by hand (with this command).
+set -eu
+build=$(cd "${1:-.}" && pwd)
+n=${2:-50000}
+work=${3:-${TMPDIR:-/tmp}/mg-capture-bench}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir -p "$work"
+(cd "$build" && make -s capture-bench-progs mailguard-detect)
+export MG_FP_FILE="${MG_FP_FILE:-$top/src/mailguard.fp}"
+f="$work/bench-$n.pcap"
+f2="$work/bench-$((n * 2)).pcap"
+[ -s "$f" ] || "$build/tests/bench/gen_capture" -n "$n" "$f" "$f.expect"
+[ -s "$f2" ] || "$build/tests/bench/gen_capture" -n "$((n * 2))" "$f2" "$f2.expect"
+command -v tshark >/dev/null || { echo "tshark not installed" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "GNU time not installed (apt-get install time)" >&2; exit 1; }
+
+python3 - "$build" "$f" "$f2" "$work" <<'PY'
+import json, os, resource, subprocess, sys, time
+build, f, f2, work = sys.argv[1:5]
+
+
+def measure(argv, out):
+    """Wall, user+sys CPU, peak RSS (MiB), exit status, stderr tail.
+    GNU time (Debian package "time") reads the command's own peak RSS; a
+    Python wrapper cannot (a forked child starts with the interpreter's
+    pages), so time is required."""
+    tf = out + ".time"
+    with open(out, "wb") as fp:
+        p = subprocess.run(["/usr/bin/time", "-o", tf, "-f", "%e %U %S %M"]
+                           + argv, stdout=fp, stderr=subprocess.PIPE)
+    wall, user, sys_, rss = open(tf).read().split()[-4:]
+    return (float(wall), float(user) + float(sys_), int(rss) / 1024.0,
+            p.returncode, p.stderr.decode(errors="replace")[-300:])
+
+size = os.path.getsize(f) / 1e6
+det = os.path.join(build, "mailguard-detect")
+cmds = [
+    ("pcap_loop (bare libpcap)", [os.path.join(build, "tests/bench/pcap_loop"), f]),
+    ("pcap_loop -c (pipeline only)", [os.path.join(build, "tests/bench/pcap_loop"), "-c", f]),
+    ("tshark -Y smtp -T fields", ["tshark", "-r", f, "-Y", "smtp", "-T",
+                                  "fields", "-e", "smtp.req.command"]),
+    ("mailguard-detect --json", [det, "-r", f, "--json"]),
+]
+res = {}
+for name, argv in cmds:
+    out = os.path.join(work, "cmd%d.out" % len(res))
+    wall, cpu, rss, rc, err = measure(argv, out)
+    res[name] = (wall, cpu, rss, out)
+    print("%-28s wall %8.2f s  cpu %8.2f s  peak RSS %7.1f MiB  exit %d"
+          % (name, wall, cpu, rss, rc))
+    if rc not in (0, 1):
+        print("  stderr:", err)
+
+base = res[cmds[0][0]]
+print("\nfile %s: %.1f MB" % (f, size))
+for name, _ in cmds[1:]:
+    w, c, r, _ = res[name]
+    print("%-28s %6.1fx the bare loop (wall), %6.1fx (cpu)"
+          % (name, w / base[0], c / max(base[1], 1e-9)))
+
+# Every session reported with the intended verdict?
+want = {}
+for line in open(f + ".expect"):
+    i, fam = line.split()
+    want[int(i)] = fam
+got, summary = {}, None
+for line in open(res[cmds[3][0]][3]):
+    o = json.loads(line)
+    if "capture_summary" in o:
+        summary = o["capture_summary"]
+    else:
+        got[o["session"]] = o["verdict"]["family"]
+bad = sum(1 for i, fam in want.items() if got.get(i) != fam)
+print("\nsessions generated %d, reported %d, verdict as intended %d, wrong %d"
+      % (len(want), len(got), len(want) - bad, bad))
+if summary:
+    print("summary: %d TCP sessions, %d SMTP, verdicts %s, evictions %s, "
+          "reassembly %s" % (summary["sessions"], summary["smtp_sessions"],
+          {k: v for k, v in summary["verdicts"].items() if v},
+          {k: v for k, v in summary["evictions"].items() if v},
+          summary["reassembly"]))
+
+out2 = os.path.join(work, "double.out")
+w2, c2, r2, rc2, _ = measure([det, "-r", f2, "--json"], out2)
+print("\ndoubled file %.1f MB: mailguard-detect wall %.2f s, cpu %.2f s, "
+      "peak RSS %.1f MiB (was %.1f MiB)" % (os.path.getsize(f2) / 1e6, w2, c2,
+                                            r2, res[cmds[3][0]][2]))
+PY

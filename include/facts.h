@@ -55,6 +55,8 @@ struct facts {
 	struct fact	*f;
 	size_t		 n, size;
 	uint64_t	 dropped;	/* facts refused by the cap */
+	uint32_t	*hidx;		/* open-addressing index: slot + 1 */
+	size_t		 hsize;		/* power of two, >= 2 * size */
 };
 
 void	facts_init(struct facts *fs);
@@ -68,6 +70,15 @@ void	facts_free(struct facts *fs);
  */
 int	facts_from_transcripts(struct transcript *const *t, size_t n,
 	    struct facts *out, char *errbuf);
+
+/*
+ * Same from dialogs already built (d[i] from t[i], both non-NULL), so a
+ * caller that also needs the dialogs (report.c) parses each connection
+ * once.  out is initialised here.
+ */
+struct dialog;
+void	facts_from_dialogs(struct dialog *const *d,
+	    struct transcript *const *t, size_t n, struct facts *out);
 
 /* Setters: keep the first value unless replace != 0. */
 void	facts_set_int(struct facts *fs, const char *name, int64_t v,
@@ -87,6 +98,14 @@ int64_t	facts_get_int(const struct facts *fs, const char *name,
 /* Text value, def when absent. */
 const char *facts_get_str(const struct facts *fs, const char *name,
 	    const char *def);
+
+/*
+ * dst = a b c (NULL parts skipped), cut to size - 1 bytes, NUL-terminated;
+ * returns dst.  Fact names are built thousands of times per session, so
+ * this avoids printf.
+ */
+char	*facts_cat(char *dst, size_t size, const char *a, const char *b,
+	    const char *c);
 
 /*
  * Is name a fact this module can produce (exact names and the patterns

@@ -37,10 +37,9 @@ struct dialog_state {
 	uint64_t		 ts;		/* current event time */
 	uint64_t		 line_ts;
 	int			 line_ts_set;
-	struct dialog_want	 fifo[DIALOG_FIFO_MAX];
-	size_t			 nfifo;
-	uint8_t			 stash[DIALOG_STASH_MAX];
-	size_t			 nstash;
+	struct dialog_want	*fifo;		/* grows to DIALOG_FIFO_MAX */
+	size_t			 nfifo, fifosize;
+	struct buf		 stash;		/* capped at DIALOG_STASH_MAX */
 	uint64_t		 bdat_left;
 	size_t			 body_ex;
 	uint64_t		 eod_state;	/* last bytes of the body */
@@ -87,6 +86,11 @@ dialog_want(struct dialog_state *s, size_t ex, int body)
 	if (s->nfifo >= DIALOG_FIFO_MAX) {
 		dialog_anomaly(s->d, "reply-queue-full", NULL);
 		return;
+	}
+	if (s->nfifo == s->fifosize) {
+		s->fifosize = s->fifosize ? s->fifosize * 2 : 16;
+		s->fifo = xreallocarray(s->fifo, s->fifosize,
+		    sizeof(*s->fifo));
 	}
 	s->fifo[s->nfifo].ex = ex;
 	s->fifo[s->nfifo].body = body;
@@ -167,7 +171,7 @@ dialog_command(struct dialog_state *s, const struct smtp_line *ln,
 	if (x->cmd.verb == SMTP_VERB_DATA || x->cmd.verb == SMTP_VERB_STARTTLS) {
 		s->mode = DCM_WAIT;
 		s->wait_ex = d->nex - 1;
-		s->nstash = 0;
+		buf_reset(&s->stash);
 	} else if (x->cmd.verb == SMTP_VERB_BDAT && x->cmd_rc == SMTP_OK) {
 		/* RFC 3030 2: the chunk follows the BDAT line at once. */
 		x->has_body = 1;
@@ -239,11 +243,10 @@ dialog_client_bytes(struct dialog_state *s, const uint8_t *p, size_t n)
 			dialog_tls_check(s, p, (size_t)(end - p));
 			return;
 		case DCM_WAIT:
-			room = sizeof(s->stash) - s->nstash;
+			room = s->stash.cap - s->stash.len;
 			used = (size_t)(end - p) < room ? (size_t)(end - p) :
 			    room;
-			memcpy(s->stash + s->nstash, p, used);
-			s->nstash += used;
+			buf_append(&s->stash, p, used);
 			if (used < (size_t)(end - p))
 				dialog_anomaly(s->d, "stash-full", NULL);
 			return;
@@ -280,8 +283,7 @@ dialog_assign(struct dialog_state *s, struct dialog_want w,
     struct smtp_reply *r)
 {
 	struct dialog_exchange *x = &s->d->ex[w.ex];
-	uint8_t stash[DIALOG_STASH_MAX];
-	size_t nstash;
+	struct buf stash;
 
 	if (w.body) {
 		x->has_body_reply = 1;
@@ -295,10 +297,10 @@ dialog_assign(struct dialog_state *s, struct dialog_want w,
 	x->end = DIALOG_END_REPLY;
 	if (s->mode != DCM_WAIT || s->wait_ex != w.ex)
 		return;
-	/* Release what the client sent while waiting. */
-	nstash = s->nstash;
-	memcpy(stash, s->stash, nstash);
-	s->nstash = 0;
+	/* Release what the client sent while waiting (moved out first:
+	 * replaying it may start another wait). */
+	stash = s->stash;
+	buf_init(&s->stash, DIALOG_STASH_MAX);
 	if (x->cmd.verb == SMTP_VERB_STARTTLS && r->code == 220) {
 		/* RFC 3207 4: TLS negotiation starts now. */
 		s->d->tls_started = 1;
@@ -312,7 +314,8 @@ dialog_assign(struct dialog_state *s, struct dialog_want w,
 		x->has_body = 1;
 	} else
 		s->mode = DCM_COMMAND;
-	dialog_client_bytes(s, stash, nstash);
+	dialog_client_bytes(s, stash.data, stash.len);
+	buf_free(&stash);
 }
 
 static void
@@ -496,12 +499,11 @@ dialog_finish(struct dialog_state *s, const struct transcript *t)
 		dialog_reply(s, &r);
 	if (s->mode == DCM_COMMAND && smtp_line_flush(&s->fr, &ln) == SMTP_OK)
 		dialog_command(s, &ln, s->segs_partial);
-	if (s->mode == DCM_WAIT && s->nstash > 0 &&
+	if (s->mode == DCM_WAIT && s->stash.len > 0 &&
 	    s->d->ex[s->wait_ex].cmd.verb == SMTP_VERB_DATA) {
 		/* No reply to DATA came: what followed was meant as body. */
 		s->d->ex[s->wait_ex].has_body = 1;
-		s->d->ex[s->wait_ex].body_bytes += s->nstash;
-		s->nstash = 0;
+		s->d->ex[s->wait_ex].body_bytes += s->stash.len;
 	}
 	dialog_greeting_raw(s->d, t);
 }
@@ -521,6 +523,7 @@ dialog_from_transcript(const struct transcript *t)
 	d->no_greeting = strcmp(t->label, "starttls-inner") == 0;
 	s = xcalloc(1, sizeof(*s));
 	s->d = d;
+	buf_init(&s->stash, DIALOG_STASH_MAX);
 	smtp_line_init(&s->fr, 0);
 	smtp_reply_parser_init(&s->rp, 0);
 	for (i = 0; i < t->nev; i++)
@@ -528,6 +531,8 @@ dialog_from_transcript(const struct transcript *t)
 	dialog_finish(s, t);
 	smtp_line_free(&s->fr);
 	smtp_reply_parser_free(&s->rp);
+	buf_free(&s->stash);
+	free(s->fifo);
 	free(s);
 	return d;
 }

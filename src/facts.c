@@ -51,6 +51,27 @@ static const struct facts_pattern {
 	{ .prefix = NULL, .suffix = NULL },
 };
 
+char *
+facts_cat(char *dst, size_t size, const char *a, const char *b,
+    const char *c)
+{
+	const char *parts[3] = { a, b, c };
+	size_t i, n = 0, l;
+
+	for (i = 0; i < 3 && size > 0; i++) {
+		if (parts[i] == NULL)
+			continue;
+		l = strlen(parts[i]);
+		if (l > size - 1 - n)
+			l = size - 1 - n;
+		memcpy(dst + n, parts[i], l);
+		n += l;
+	}
+	if (size > 0)
+		dst[n] = '\0';
+	return dst;
+}
+
 void
 facts_init(struct facts *fs)
 {
@@ -70,17 +91,55 @@ facts_free(struct facts *fs)
 		free(fs->f[i].source);
 	}
 	free(fs->f);
+	free(fs->hidx);
 	memset(fs, 0, sizeof(*fs));
+}
+
+/* FNV-1a over the name: the matcher looks facts up thousands of times. */
+static uint32_t
+facts_hash(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *name != '\0'; name++)
+		h = (h ^ (uint8_t)*name) * 16777619u;
+	return h;
+}
+
+static void
+facts_index_put(struct facts *fs, size_t slot)
+{
+	size_t m = fs->hsize - 1, i = facts_hash(fs->f[slot].name) & m;
+
+	while (fs->hidx[i] != 0)
+		i = (i + 1) & m;
+	fs->hidx[i] = (uint32_t)slot + 1;
+}
+
+static void
+facts_index_grow(struct facts *fs)
+{
+	size_t i;
+
+	free(fs->hidx);
+	fs->hsize = fs->size * 2;
+	fs->hidx = xcalloc(fs->hsize, sizeof(*fs->hidx));
+	for (i = 0; i < fs->n; i++)
+		facts_index_put(fs, i);
 }
 
 static struct fact *
 facts_find(const struct facts *fs, const char *name)
 {
-	size_t i;
+	size_t m, i;
+	uint32_t v;
 
-	for (i = 0; i < fs->n; i++)
-		if (strcmp(fs->f[i].name, name) == 0)
-			return &fs->f[i];
+	if (fs->hsize == 0)
+		return NULL;
+	m = fs->hsize - 1;
+	for (i = facts_hash(name) & m; (v = fs->hidx[i]) != 0; i = (i + 1) & m)
+		if (strcmp(fs->f[v - 1].name, name) == 0)
+			return &fs->f[v - 1];
 	return NULL;
 }
 
@@ -102,12 +161,14 @@ facts_slot(struct facts *fs, const char *name, int replace)
 		return NULL;
 	}
 	if (fs->n == fs->size) {
-		fs->size = fs->size ? fs->size * 2 : 64;
+		fs->size = fs->size ? fs->size * 2 : 128;
 		fs->f = xreallocarray(fs->f, fs->size, sizeof(*fs->f));
+		facts_index_grow(fs);
 	}
 	f = &fs->f[fs->n++];
 	memset(f, 0, sizeof(*f));
 	util_strlcpy(f->name, name, sizeof(f->name));
+	facts_index_put(fs, fs->n - 1);
 	return f;
 }
 
@@ -116,9 +177,19 @@ facts_set_int(struct facts *fs, const char *name, int64_t v, int replace)
 {
 	struct fact *f;
 
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
 	if ((f = facts_slot(fs, name, replace)) == NULL)
 		return;
-	f->value = xasprintf("%lld", (long long)v);
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	f->value = xstrdup(p);
 	f->is_num = 1;
 	f->num = v;
 }

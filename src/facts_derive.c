@@ -104,7 +104,7 @@ facts_set_end(struct facts *fs, const char *prefix,
 {
 	char name[MG_FACT_NAME_MAX];
 
-	snprintf(name, sizeof(name), "%s.end", prefix);
+	facts_cat(name, sizeof(name), prefix, ".end", NULL);
 	facts_set_str(fs, name, dialog_end_name(x->end), 0);
 }
 
@@ -115,19 +115,19 @@ facts_exchange(struct facts *fs, const char *prefix,
 {
 	char name[MG_FACT_NAME_MAX], *line;
 
-	snprintf(name, sizeof(name), "%s.code", prefix);
+	facts_cat(name, sizeof(name), prefix, ".code", NULL);
 	if (facts_get(fs, name) != NULL)
 		return;		/* first probe that shows it wins */
 	facts_set_int(fs, name, x->has_reply ? x->reply.code : 0, 0);
 	facts_set_end(fs, prefix, x);
-	snprintf(name, sizeof(name), "%s.xquoted", prefix);
+	facts_cat(name, sizeof(name), prefix, ".xquoted", NULL);
 	facts_set_int(fs, name, facts_xquoted(x), 0);
 	if (!x->has_reply)
 		return;
 	line = facts_reply_line(&x->reply);
-	snprintf(name, sizeof(name), "%s.code", prefix);
+	facts_cat(name, sizeof(name), prefix, ".code", NULL);
 	facts_set_evidence(fs, name, line, source);
-	snprintf(name, sizeof(name), "%s.text", prefix);
+	facts_cat(name, sizeof(name), prefix, ".text", NULL);
 	facts_set_str(fs, name, line, 0);
 	free(line);
 }
@@ -144,7 +144,7 @@ facts_ehlo_keywords(struct facts *fs, const char *prefix,
 	for (i = 0; i < l->n; i++) {
 		if (l->v[i].masked || l->v[i].keyword[0] == '\0')
 			continue;
-		snprintf(name, sizeof(name), "%s%s", prefix, l->v[i].keyword);
+		facts_cat(name, sizeof(name), prefix, l->v[i].keyword, NULL);
 		for (j = strlen(prefix); name[j] != '\0'; j++)
 			name[j] = (char)toupper((unsigned char)name[j]);
 		if (facts_known(name))
@@ -159,13 +159,13 @@ facts_ehlo_keywords(struct facts *fs, const char *prefix,
 			 * original of a mask (behaviour reference 2). */
 			if (smtp_ext_asa_masks(cand[j]) == 0)
 				continue;
-			snprintf(name, sizeof(name), "%s%s", prefix, cand[j]);
+			facts_cat(name, sizeof(name), prefix, cand[j], NULL);
 			if (facts_known(name))
 				facts_set_str(fs, name, "masked", 0);
 		}
 	}
 	for (i = 0; facts_kw_watch[i] != NULL; i++) {
-		snprintf(name, sizeof(name), "%s%s", prefix, facts_kw_watch[i]);
+		facts_cat(name, sizeof(name), prefix, facts_kw_watch[i], NULL);
 		facts_set_str(fs, name, "absent", 0);
 	}
 }
@@ -250,7 +250,7 @@ facts_verb(struct facts *fs, const struct dialog_exchange *x,
 
 	if (!facts_in_list(facts_verbs, v))
 		return;
-	snprintf(prefix, sizeof(prefix), "verb.%s", v);
+	facts_cat(prefix, sizeof(prefix), "verb.", v, NULL);
 	facts_exchange(fs, prefix, x, source);
 	if (x->cmd.verb == SMTP_VERB_STARTTLS)
 		facts_exchange(fs, "starttls", x, source);
@@ -523,15 +523,18 @@ facts_same_as_unknown(struct facts *fs)
 	ut = facts_get(fs, "unknown.text");
 	ux = facts_get_int(fs, "unknown.xquoted", 0);
 	for (i = 0; facts_verbs[i] != NULL; i++) {
-		snprintf(name, sizeof(name), "verb.%s.code", facts_verbs[i]);
+		facts_cat(name, sizeof(name), "verb.", facts_verbs[i],
+		    ".code");
 		if ((vc = facts_get(fs, name)) == NULL || uc == NULL)
 			continue;
-		snprintf(name, sizeof(name), "verb.%s.text", facts_verbs[i]);
+		facts_cat(name, sizeof(name), "verb.", facts_verbs[i],
+		    ".text");
 		vt = facts_get(fs, name);
-		snprintf(name, sizeof(name), "verb.%s.xquoted", facts_verbs[i]);
+		facts_cat(name, sizeof(name), "verb.", facts_verbs[i],
+		    ".xquoted");
 		vx = facts_get_int(fs, name, 0);
-		snprintf(name, sizeof(name), "verb.%s.same_as_unknown",
-		    facts_verbs[i]);
+		facts_cat(name, sizeof(name), "verb.", facts_verbs[i],
+		    ".same_as_unknown");
 		facts_set_int(fs, name, vc->num == uc->num && vc->num != 0 &&
 		    ((vt != NULL && ut != NULL &&
 		    strcmp(vt->value, ut->value) == 0) || (vx && ux)), 0);
@@ -566,8 +569,7 @@ facts_counts(struct facts *fs, struct transcript *const *t,
 				pipok = 0;
 		}
 		for (j = 0; j < d[i]->nanom; j++) {
-			snprintf(name, sizeof(name), "anomaly.%s",
-			    d[i]->anom[j].name);
+			facts_cat(name, sizeof(name), "anomaly.", d[i]->anom[j].name, NULL);
 			facts_set_int(fs, name, facts_get_int(fs, name, 0) + 1,
 			    1);
 			total++;
@@ -576,8 +578,7 @@ facts_counts(struct facts *fs, struct transcript *const *t,
 			if (t[i]->ev[j].kind != TR_EV_ANOMALY ||
 			    t[i]->ev[j].name == NULL)
 				continue;
-			snprintf(name, sizeof(name), "anomaly.%s",
-			    t[i]->ev[j].name);
+			facts_cat(name, sizeof(name), "anomaly.", t[i]->ev[j].name, NULL);
 			facts_set_int(fs, name, facts_get_int(fs, name, 0) + 1,
 			    1);
 			total++;
@@ -609,46 +610,54 @@ facts_dialog(struct facts *fs, const struct dialog *d, const char *source)
 	}
 }
 
+void
+facts_from_dialogs(struct dialog *const *d, struct transcript *const *t,
+    size_t n, struct facts *out)
+{
+	size_t i, connected = 0;
+
+	facts_init(out);
+	for (i = 0; i < n; i++)
+		/* TCP established (CONNECT) or any byte from the server. */
+		connected += d[i]->connected;
+	facts_set_int(out, "conn.connected", connected > 0, 0);
+	facts_set_int(out, "conn.transcripts", (int64_t)n, 0);
+	if (connected == 0)
+		return;
+	/* The greeting probe first, then the rest in run order. */
+	for (i = 0; i < n; i++)
+		if (strcmp(t[i]->label, "greeting") == 0)
+			facts_dialog(out, d[i], t[i]->label);
+	for (i = 0; i < n; i++)
+		facts_dialog(out, d[i], t[i]->label[0] ? t[i]->label :
+		    "session");
+	facts_same_as_unknown(out);
+	facts_tls_compare(out, d, n);
+	facts_counts(out, t, d, n);
+}
+
 int
 facts_from_transcripts(struct transcript *const *t, size_t n,
     struct facts *out, char *errbuf)
 {
 	struct dialog **d;
-	size_t i, connected = 0;
+	size_t i;
 
 	facts_init(out);
 	if (n > 0 && t == NULL) {
 		util_errbuf(errbuf, MG_ERRBUF_SIZE, "no transcripts given");
 		return -1;
 	}
-	d = xcalloc(n ? n : 1, sizeof(*d));
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		if (t[i] == NULL) {
 			util_errbuf(errbuf, MG_ERRBUF_SIZE,
 			    "transcript %zu is NULL", i);
-			while (i-- > 0)
-				dialog_free(d[i]);
-			free(d);
 			return -1;
 		}
+	d = xcalloc(n ? n : 1, sizeof(*d));
+	for (i = 0; i < n; i++)
 		d[i] = dialog_from_transcript(t[i]);
-		/* TCP established (CONNECT) or any byte from the server. */
-		connected += d[i]->connected;
-	}
-	facts_set_int(out, "conn.connected", connected > 0, 0);
-	facts_set_int(out, "conn.transcripts", (int64_t)n, 0);
-	if (connected > 0) {
-		/* The greeting probe first, then the rest in run order. */
-		for (i = 0; i < n; i++)
-			if (strcmp(t[i]->label, "greeting") == 0)
-				facts_dialog(out, d[i], t[i]->label);
-		for (i = 0; i < n; i++)
-			facts_dialog(out, d[i], t[i]->label[0] ?
-			    t[i]->label : "session");
-		facts_same_as_unknown(out);
-		facts_tls_compare(out, d, n);
-		facts_counts(out, t, d, n);
-	}
+	facts_from_dialogs(d, t, n, out);
 	for (i = 0; i < n; i++)
 		dialog_free(d[i]);
 	free(d);

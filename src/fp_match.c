@@ -92,6 +92,38 @@ fp_match_cond(const struct fp_cond *c, const struct facts *fs)
 	return c->negate ? !v : v;
 }
 
+/* "[unless ]FACT OP [VALUE] (actual)"; text values quoted as in the
+ * file.  Built without printf: every hit of every session needs it. */
+static char *
+fp_used_text(const struct fp_cond *c, const struct fact *f)
+{
+	const char *parts[10];
+	size_t i, n = 0, len = 0;
+	char *s, *p;
+	int q = c->value != NULL && !c->is_num;
+
+	parts[n++] = c->negate ? "unless " : "";
+	parts[n++] = c->fact;
+	parts[n++] = " ";
+	parts[n++] = fp_op_name(c->op);
+	parts[n++] = c->value != NULL ? (q ? " \"" : " ") : "";
+	parts[n++] = c->value != NULL ? c->value : "";
+	parts[n++] = q ? "\"" : "";
+	parts[n++] = " (";
+	parts[n++] = f != NULL ? f->value : "absent";
+	parts[n++] = ")";
+	for (i = 0; i < n; i++)
+		len += strlen(parts[i]);
+	p = s = xmalloc(len + 1);
+	for (i = 0; i < n; i++) {
+		len = strlen(parts[i]);
+		memcpy(p, parts[i], len);
+		p += len;
+	}
+	*p = '\0';
+	return s;
+}
+
 static void
 fp_hit_add(struct fp_result *r, const struct fp_entry *e,
     const struct facts *fs)
@@ -110,14 +142,7 @@ fp_hit_add(struct fp_result *r, const struct fp_entry *e,
 		c = &e->conds[i];
 		f = facts_get(fs, c->fact);
 		h->used[i].fact = xstrdup(c->fact);
-		/* Text values quoted, as they are written in the file. */
-		h->used[i].text = xasprintf("%s%s %s%s%s%s%s (%s)",
-		    c->negate ? "unless " : "", c->fact,
-		    fp_op_name(c->op), c->value != NULL ? " " : "",
-		    c->value != NULL && !c->is_num ? "\"" : "",
-		    c->value != NULL ? c->value : "",
-		    c->value != NULL && !c->is_num ? "\"" : "",
-		    f != NULL ? f->value : "absent");
+		h->used[i].text = fp_used_text(c, f);
 	}
 }
 

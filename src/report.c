@@ -63,10 +63,7 @@ report_fact(const char *prefix, const char *suffix)
 {
 	static char name[MG_FACT_NAME_MAX];
 
-	if (snprintf(name, sizeof(name), "%s.%s", prefix, suffix) >=
-	    (int)sizeof(name))
-		name[0] = '\0';
-	return name;
+	return facts_cat(name, sizeof(name), prefix, ".", suffix);
 }
 
 /* A reply's longest X run beats the command's: the box X-filled it. */
@@ -389,9 +386,10 @@ report_verbs(struct report *r, const struct facts *fs)
 				for (j = 0; v[j] != '\0' && j + 1 < sizeof(lower); j++)
 					lower[j] = (char)(v[j] - 'A' + 'a');
 				lower[j] = '\0';
-				snprintf(name, sizeof(name), "%s", lower);
+				facts_cat(name, sizeof(name), lower, NULL,
+				    NULL);
 			} else
-				snprintf(name, sizeof(name), "verb.%s", v);
+				facts_cat(name, sizeof(name), "verb.", v, NULL);
 			pfx = name;
 			code = facts_get_int(fs, report_fact(pfx, "code"), -1);
 			if (code < 0)
@@ -440,13 +438,14 @@ report_anomalies(struct report *r, const struct facts *fs)
 	}
 }
 
-struct report *
-report_build(const char *target, const char *address, uint16_t port,
+/* The report proper, from dialogs already parsed (d[i] from t[i]). */
+static struct report *
+report_build_d(const char *target, const char *address, uint16_t port,
     const struct facts *fs, const struct fp_result *res,
-    const struct fp_db *db, struct transcript *const *t, size_t n)
+    const struct fp_db *db, struct transcript *const *t,
+    struct dialog *const *d, size_t n)
 {
 	struct report *r = xcalloc(1, sizeof(*r));
-	struct dialog *d;
 	size_t i;
 
 	r->target = report_dup(target);
@@ -460,14 +459,49 @@ report_build(const char *target, const char *address, uint16_t port,
 	report_evidence_add(r, fs, "ehlo.code");
 	report_fix(r, db);
 	for (i = 0; i < n; i++) {
-		d = dialog_from_transcript(t[i]);
 		if (r->nkeywords == 0)
-			report_keywords(r, d);
-		report_probe_add(r, t[i], d);
-		dialog_free(d);
+			report_keywords(r, d[i]);
+		report_probe_add(r, t[i], d[i]);
 	}
 	report_verbs(r, fs);
 	report_anomalies(r, fs);
+	return r;
+}
+
+static struct dialog **
+report_dialogs(struct transcript *const *t, size_t n)
+{
+	struct dialog **d = xcalloc(n ? n : 1, sizeof(*d));
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d[i] = dialog_from_transcript(t[i]);
+	return d;
+}
+
+static void
+report_dialogs_free(struct dialog **d, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dialog_free(d[i]);
+	free(d);
+}
+
+struct report *
+report_build(const char *target, const char *address, uint16_t port,
+    const struct facts *fs, const struct fp_result *res,
+    const struct fp_db *db, struct transcript *const *t, size_t n)
+{
+	struct dialog **d;
+	struct report *r;
+
+	if (t == NULL)
+		n = 0;
+	d = report_dialogs(t, n);
+	r = report_build_d(target, address, port, fs, res, db, t, d, n);
+	report_dialogs_free(d, n);
 	return r;
 }
 
@@ -479,16 +513,22 @@ report_from_probes(const struct fp_db *db, const char *target,
 	struct facts fs;
 	struct fp_result res;
 	struct report *r;
-	char errbuf[MG_ERRBUF_SIZE];
+	struct dialog **d;
+	size_t i;
 
-	if (facts_from_transcripts(t, n, &fs, errbuf) != 0) {
-		facts_free(&fs);
-		facts_init(&fs);
-	}
+	/* NULL transcripts are skipped: an empty run is inconclusive. */
+	if (t == NULL)
+		n = 0;
+	for (i = 0; i < n; i++)
+		if (t[i] == NULL)
+			n = 0;
+	d = report_dialogs(t, n);
+	facts_from_dialogs(d, t, n, &fs);
 	fp_match(db, &fs, &res);
-	r = report_build(target, address, port, &fs, &res, db, t, n);
+	r = report_build_d(target, address, port, &fs, &res, db, t, d, n);
 	fp_result_free(&res);
 	facts_free(&fs);
+	report_dialogs_free(d, n);
 	return r;
 }
 

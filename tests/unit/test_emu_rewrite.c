@@ -357,7 +357,10 @@ static const struct seg session[] = {
 	{ C, "goodmorning\r\nMAIL FROM:<a|b@example.org> SIZE=10\r\n"
 	     "RCPT TO:<c@example.com>\r\nX-EXPS GSSAPI\r\nDATA\r\n" },
 	{ S, "250 ok\r\n250 ok\r\n250 ok\r\n500 no\r\n354 go\r\n" },
-	{ C, "Subject: x\r\n\r\ngoodmorning\r\n..dot\r\n.\r\n" },
+	{ C, "Subject: x\r\nContent-Disposition: attachment; filename=\""
+	     "report-2004-quarterly.pdf\"\r\n\r\ngoodmorning\r\n"
+	     "a body line that is long enough for the fast path\r\n"
+	     "quoted=3Dprintable soft break=\r\n..dot\r\n.\r\n" },
 	{ S, "250 queued\r\n" },
 	{ C, "RSET\r\nSTARTTLS\r\nQUIT\r\n" },
 	{ S, "250 ok\r\n500 no\r\n221 bye\r\n" },
@@ -369,11 +372,38 @@ static const struct seg session[] = {
  * depend on segmentation: whole, byte by byte and cut at every point.
  */
 static void
+check_invariance(const struct emu_profile *p, size_t maxlen)
+{
+	struct run whole, r;
+	size_t k;
+
+	run_session(p, 1, session, 0, &whole);
+	for (k = 1; k <= maxlen; k++) {
+		run_session(p, 1, session, k, &r);
+		if (r.out[C].len != whole.out[C].len ||
+		    memcmp(r.out[C].data, whole.out[C].data,
+		    r.out[C].len) != 0 ||
+		    r.out[S].len != whole.out[S].len ||
+		    memcmp(r.out[S].data, whole.out[S].data,
+		    r.out[S].len) != 0 ||
+		    r.dropped != whole.dropped ||
+		    strcmp(buf_cstr(&r.box), buf_cstr(&whole.box)))
+			fail_msg("%s split %zu:\n%s\n%s\nwhole:\n%s\n%s",
+			    p->name, k, buf_cstr(&r.out[C]),
+			    buf_cstr(&r.out[S]), buf_cstr(&whole.out[C]),
+			    buf_cstr(&whole.out[S]));
+		assert_memory_equal(r.logs, whole.logs, sizeof(r.logs));
+		run_free(&r);
+	}
+	run_free(&whole);
+}
+
+static void
 test_segmentation_invariance(void **state)
 {
 	struct emu_profile p;
-	struct run whole, r;
-	size_t i, k, maxlen = 0;
+	struct run r;
+	size_t i, maxlen = 0;
 
 	(void)state;
 	for (i = 0; session[i].bytes != NULL; i++)
@@ -383,28 +413,22 @@ test_segmentation_invariance(void **state)
 		p = *emu_profile_at(i);
 		p.interactive_xfill = 0;
 		p.eod_split_bug = 0;
-		run_session(&p, 1, session, 0, &whole);
-		for (k = 1; k <= maxlen; k++) {
-			run_session(&p, 1, session, k, &r);
-			if (r.out[C].len != whole.out[C].len ||
-			    memcmp(r.out[C].data, whole.out[C].data,
-			    r.out[C].len) != 0 ||
-			    r.out[S].len != whole.out[S].len ||
-			    memcmp(r.out[S].data, whole.out[S].data,
-			    r.out[S].len) != 0 ||
-			    strcmp(buf_cstr(&r.box), buf_cstr(&whole.box)))
-				fail_msg("%s split %zu:\n%s\n%s\nwhole:"
-				    "\n%s\n%s",
-				    p.name, k, buf_cstr(&r.out[C]),
-				    buf_cstr(&r.out[S]),
-				    buf_cstr(&whole.out[C]),
-				    buf_cstr(&whole.out[S]));
-			assert_memory_equal(r.logs, whole.logs,
-			    sizeof(r.logs));
-			run_free(&r);
-		}
-		run_free(&whole);
+		check_invariance(&p, maxlen);
 	}
+	/* the DATA limits decide the same way at every split */
+	p = *emu_profile_builtin("asa");
+	p.interactive_xfill = 0;
+	p.mime_filename_max = 10;
+	check_invariance(&p, maxlen);
+	run_session(&p, 1, session, 0, &r);
+	assert_int_equal(r.dropped, 1);		/* the limits did match */
+	run_free(&r);
+	p.mime_filename_max = 0;
+	p.body_line_max = 20;
+	check_invariance(&p, maxlen);
+	run_session(&p, 1, session, 0, &r);
+	assert_true(r.logs[EMU_LOG_108005_LOGONLY] == 2);
+	run_free(&r);
 }
 
 /*

@@ -264,6 +264,78 @@ test_table_and_known(void **state)
 	facts_free(NULL);
 }
 
+/* The same connections re-cut one byte per segment. */
+static struct transcript *
+resplit(const struct transcript *t)
+{
+	struct transcript *u = transcript_new(t->label);
+	const struct tr_event *e;
+	const uint8_t *p;
+	size_t i, j, have;
+
+	transcript_set_peers(u, t->client, t->cport, t->server, t->sport);
+	for (i = 0; i < t->nev; i++) {
+		e = &t->ev[i];
+		if (e->kind != TR_EV_DATA) {
+			if (e->kind != TR_EV_GAP && e->kind != TR_EV_ANOMALY &&
+			    e->kind != TR_EV_NOTE)
+				transcript_event(u, e->kind, e->dir, e->ts_us);
+			continue;
+		}
+		p = transcript_bytes(t, e->dir, &have);
+		for (j = 0; j < e->len; j++)
+			transcript_data(u, e->dir, e->ts_us, -1,
+			    p + e->off + j, 1);
+	}
+	return u;
+}
+
+/* Facts do not depend on how the bytes were cut (seg1.* aside: that
+ * probe is about the cut, and every command is now one byte per
+ * segment). */
+static void
+test_facts_segmentation_invariant(void **state)
+{
+	struct fx_server s = {
+		.greeting = ASA_G,
+		.ehlo = EHLO_ASA,
+		.helo = "S250 mx.example.com\r\n",
+		.unknown = "S500 5.5.1 Command unrecognized: \"XXXXXXXXXXX\"\r\n",
+		.starttls = "S220 go ahead\r\n",
+		.inner_ehlo = "S250-mx.example.com\r\n250-PIPELINING\r\n"
+		    "250 CHUNKING\r\n",
+		.eod = "S250 queued\r\n",
+	};
+	struct transcript *t[FX_MAX], *u[FX_MAX];
+	struct facts a, b;
+	const struct fact *fb;
+	char errbuf[MG_ERRBUF_SIZE];
+	size_t n, i;
+
+	(void)state;
+	n = fx_probes(&s, t);
+	for (i = 0; i < n; i++)
+		u[i] = resplit(t[i]);
+	assert_int_equal(facts_from_transcripts(t, n, &a, errbuf), 0);
+	assert_int_equal(facts_from_transcripts(u, n, &b, errbuf), 0);
+	assert_true(a.n > 40);
+	for (i = 0; i < a.n; i++) {
+		if (strncmp(a.f[i].name, "seg1.", 5) == 0 ||
+		    strncmp(a.f[i].name, "eod_split.", 10) == 0)
+			continue;
+		fb = facts_get(&b, a.f[i].name);
+		if (fb == NULL || strcmp(fb->value, a.f[i].value) != 0)
+			fail_msg("%s: %s whole, %s byte by byte", a.f[i].name,
+			    a.f[i].value, fb != NULL ? fb->value : "absent");
+	}
+	/* The split end-of-data is seen either way. */
+	assert_int_equal(facts_get_int(&a, "eod_split.code", -1), 250);
+	facts_free(&a);
+	facts_free(&b);
+	fx_free(t, n);
+	fx_free(u, n);
+}
+
 int
 main(void)
 {
@@ -273,6 +345,7 @@ main(void)
 		cmocka_unit_test(test_tls_compare),
 		cmocka_unit_test(test_drops_eod_pipelining),
 		cmocka_unit_test(test_table_and_known),
+		cmocka_unit_test(test_facts_segmentation_invariant),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cmd_inline.h"	/* --inline (helper "path", issue 6) */
 #include "emu_cli.h"
 #include "emu_log.h"
 #include "emu_profile.h"
@@ -203,6 +204,9 @@ main(int argc, char **argv)
 	char errbuf[MG_ERRBUF_SIZE];
 
 	util_set_progname(argv[0]);
+	/* --inline --queue N: the NFQUEUE consumer (cmd_inline.c, issue 6) */
+	if (cmd_inline_wanted(argc, argv))
+		return cmd_inline(argc, argv);
 	if (emu_cli_parse(argc, argv, &cli, errbuf) == -1)
 		fatal(EMU_EXIT_USAGE, "%s", errbuf);
 	switch (cli.mode) {

@@ -1,0 +1,507 @@
+/* emu_inline.c - inline emulation core: rewrite one queued packet in place. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <pcap/pcap.h>
+
+#include "emu_inline.h"
+#include "emu_rewrite.h"
+#include "pcap_in.h"
+#include "util.h"
+
+#define EI_BUCKETS	4096
+#define EI_SWEEP_US	1000000ULL
+
+/* One TCP connection; index 0 = client to server (the SYN's sender). */
+struct ei_flow {
+	struct ei_flow	*hnext;		/* hash chain */
+	struct ei_flow	*prev, *next;	/* LRU list, oldest first */
+	unsigned	 h;
+	int		 af;
+	uint8_t		 addr[2][16];	/* [0] client, [1] server */
+	uint16_t	 port[2];
+	int		 have_base[2];
+	uint32_t	 base[2];	/* sequence number of offset 0 */
+	uint32_t	 isn_off[2];
+	uint32_t	 delta[2];	/* bytes suppressed so far */
+	int		 fin[2];
+	int		 rst;
+	int		 dropped;	/* engine drop: drop the rest */
+	int		 inspect;
+	uint64_t	 last_us;
+	struct emu_conn	*ec;
+	struct emu_peers peers;
+};
+
+struct emu_inline {
+	struct emu_inline_cfg	 cfg;
+	struct emu_inline_stats	 st;
+	uint32_t		 rng;
+	struct ei_flow		*bucket[EI_BUCKETS];
+	struct ei_flow		*head, *tail;
+	size_t			 nflows;
+	uint64_t		 last_sweep;
+	struct emu_actions	 act;
+	uint8_t			 old[EMU_INLINE_PKT_MAX];
+};
+
+/* xorshift32: deterministic offsets from the seed. */
+static uint32_t
+ei_rand(struct emu_inline *ei)
+{
+	uint32_t x = ei->rng ? ei->rng : 0x9e3779b9u;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	ei->rng = x;
+	return x;
+}
+
+static size_t
+ei_alen(int af)
+{
+	return af == AF_INET ? 4 : 16;
+}
+
+/* Same bucket for both directions of a flow. */
+static unsigned
+ei_hash(int af, const uint8_t *a, uint16_t pa, const uint8_t *b,
+    uint16_t pb)
+{
+	unsigned h = (unsigned)pa ^ (unsigned)pb;
+	size_t i;
+
+	for (i = 0; i < ei_alen(af); i++)
+		h = h * 31 + (unsigned)(a[i] ^ b[i]);
+	return h % EI_BUCKETS;
+}
+
+static int
+ei_side(const struct ei_flow *f, int af, const uint8_t *src, uint16_t sp,
+    const uint8_t *dst, uint16_t dp)
+{
+	size_t n = ei_alen(af);
+
+	if (f->af != af)
+		return -1;
+	if (f->port[0] == sp && f->port[1] == dp &&
+	    memcmp(f->addr[0], src, n) == 0 && memcmp(f->addr[1], dst, n) == 0)
+		return EMU_C2S;
+	if (f->port[1] == sp && f->port[0] == dp &&
+	    memcmp(f->addr[1], src, n) == 0 && memcmp(f->addr[0], dst, n) == 0)
+		return EMU_S2C;
+	return -1;
+}
+
+static struct ei_flow *
+ei_find(const struct emu_inline *ei, int af, const uint8_t *src, uint16_t sp,
+    const uint8_t *dst, uint16_t dp, int *dir)
+{
+	struct ei_flow *f;
+
+	f = ei->bucket[ei_hash(af, src, sp, dst, dp)];
+	for (; f != NULL; f = f->hnext)
+		if ((*dir = ei_side(f, af, src, sp, dst, dp)) >= 0)
+			return f;
+	return NULL;
+}
+
+static void
+ei_lru_unlink(struct emu_inline *ei, struct ei_flow *f)
+{
+	if (f->prev != NULL)
+		f->prev->next = f->next;
+	else
+		ei->head = f->next;
+	if (f->next != NULL)
+		f->next->prev = f->prev;
+	else
+		ei->tail = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static void
+ei_lru_append(struct emu_inline *ei, struct ei_flow *f)
+{
+	f->prev = ei->tail;
+	f->next = NULL;
+	if (ei->tail != NULL)
+		ei->tail->next = f;
+	else
+		ei->head = f;
+	ei->tail = f;
+}
+
+static void
+ei_flow_free(struct emu_inline *ei, struct ei_flow *f)
+{
+	struct ei_flow **pp;
+
+	for (pp = &ei->bucket[f->h]; *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == f) {
+			*pp = f->hnext;
+			break;
+		}
+	ei_lru_unlink(ei, f);
+	emu_conn_free(f->ec);
+	free(f);
+	ei->nflows--;
+}
+
+static struct ei_flow *
+ei_flow_new(struct emu_inline *ei, const struct pcap_pkt *k, uint64_t now)
+{
+	struct ei_flow *f;
+
+	if (ei->nflows >= ei->cfg.max_flows && ei->head != NULL) {
+		ei_flow_free(ei, ei->head);
+		ei->st.evicted++;
+	}
+	f = xcalloc(1, sizeof(*f));
+	f->af = k->af;
+	memcpy(f->addr[0], k->src, 16);
+	memcpy(f->addr[1], k->dst, 16);
+	f->port[0] = k->sport;
+	f->port[1] = k->dport;
+	if (ei->cfg.randomize_isn) {
+		f->isn_off[0] = ei_rand(ei);
+		f->isn_off[1] = ei_rand(ei);
+	}
+	f->inspect = k->dport == ei->cfg.port;
+	emu_peers_init(&f->peers);
+	pcap_in_addr_str(f->af, f->addr[0], f->peers.client_ip,
+	    sizeof(f->peers.client_ip));
+	pcap_in_addr_str(f->af, f->addr[1], f->peers.server_ip,
+	    sizeof(f->peers.server_ip));
+	f->peers.client_port = f->port[0];
+	f->peers.server_port = f->port[1];
+	f->ec = emu_conn_new(ei->cfg.profile, ei->cfg.log, &f->peers);
+	f->last_us = now;
+	f->h = ei_hash(k->af, k->src, k->sport, k->dst, k->dport);
+	f->hnext = ei->bucket[f->h];
+	ei->bucket[f->h] = f;
+	ei_lru_append(ei, f);
+	ei->nflows++;
+	ei->st.flows++;
+	return f;
+}
+
+/* End flows that closed (after the linger) or went idle; once a second. */
+static void
+ei_expire(struct emu_inline *ei, uint64_t now)
+{
+	struct ei_flow *f, *n;
+	uint64_t limit;
+
+	if (now - ei->last_sweep < EI_SWEEP_US && now >= ei->last_sweep)
+		return;
+	ei->last_sweep = now;
+	for (f = ei->head; f != NULL; f = n) {
+		n = f->next;
+		limit = f->rst || (f->fin[0] && f->fin[1]) ?
+		    EMU_INLINE_LINGER_SEC : ei->cfg.idle_sec;
+		if (now >= f->last_us && now - f->last_us >= limit * 1000000) {
+			ei_flow_free(ei, f);
+			ei->st.expired++;
+		}
+	}
+}
+
+struct emu_inline *
+emu_inline_new(const struct emu_inline_cfg *cfg)
+{
+	struct emu_inline *ei = xcalloc(1, sizeof(*ei));
+
+	ei->cfg = *cfg;
+	if (ei->cfg.port == 0)
+		ei->cfg.port = 25;
+	if (ei->cfg.max_flows == 0)
+		ei->cfg.max_flows = EMU_INLINE_FLOWS_MAX;
+	if (ei->cfg.idle_sec == 0)
+		ei->cfg.idle_sec = EMU_INLINE_IDLE_SEC;
+	ei->rng = cfg->seed;
+	emu_actions_init(&ei->act);
+	return ei;
+}
+
+void
+emu_inline_free(struct emu_inline *ei)
+{
+	if (ei == NULL)
+		return;
+	while (ei->head != NULL)
+		ei_flow_free(ei, ei->head);
+	emu_actions_free(&ei->act);
+	free(ei);
+}
+
+size_t
+emu_inline_nflows(const struct emu_inline *ei)
+{
+	return ei->nflows;
+}
+
+const struct emu_inline_stats *
+emu_inline_stats(const struct emu_inline *ei)
+{
+	return &ei->st;
+}
+
+int
+emu_inline_offsets(const struct emu_inline *ei, int af, const uint8_t *caddr,
+    uint16_t cport, const uint8_t *saddr, uint16_t sport, uint32_t off[2])
+{
+	uint8_t a[16], b[16];
+	struct ei_flow *f;
+	int d;
+
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	memcpy(a, caddr, ei_alen(af));
+	memcpy(b, saddr, ei_alen(af));
+	f = ei_find(ei, af, a, cport, b, sport, &d);
+	if (f == NULL || d != EMU_C2S)
+		return -1;
+	off[0] = f->isn_off[0];
+	off[1] = f->isn_off[1];
+	return 0;
+}
+
+/* Feed new stream bytes to the engine. */
+static enum emu_inline_verdict
+ei_feed(struct emu_inline *ei, struct ei_flow *f, int d, uint8_t *pay,
+    size_t n)
+{
+	struct emu_actions *a = &ei->act;
+
+	if (emu_rewrite_segment(f->ec, (enum emu_dir)d, pay, n, a) < 0)
+		return EMU_INLINE_ACCEPT;
+	ei->st.segments++;
+	if (a->inject.len > 0)
+		ei->st.injects++;
+	if (a->drop) {
+		f->dropped = 1;
+		return EMU_INLINE_DROP;
+	}
+	if (a->suppress) {
+		f->delta[d] += (uint32_t)n;
+		ei->st.suppressed++;
+		return EMU_INLINE_DROP;
+	}
+	if (a->ncuts > 0)
+		ei->st.partial_cuts++;
+	return EMU_INLINE_ACCEPT;
+}
+
+/* The payload of one segment of direction d, in stream order. */
+static enum emu_inline_verdict
+ei_payload(struct emu_inline *ei, struct ei_flow *f, int d, uint32_t seq,
+    uint8_t *pay, size_t n)
+{
+	uint64_t cur64 = emu_conn_offset(f->ec, (enum emu_dir)d);
+	uint32_t off = seq - f->base[d], cur = (uint32_t)cur64, back;
+	size_t old;
+
+	if (off == cur)
+		return ei_feed(ei, f, d, pay, n);
+	if ((int32_t)(off - cur) > 0) {
+		ei->st.reordered++;	/* the sender retransmits in order */
+		return EMU_INLINE_DROP;
+	}
+	back = cur - off;
+	old = back < n ? back : n;
+	if (back > EMU_HISTORY_MAX || back > cur64 ||
+	    emu_rewrite_history(f->ec, (enum emu_dir)d, cur64 - back, pay,
+	    old) < old) {
+		ei->st.too_old++;
+		return EMU_INLINE_DROP;
+	}
+	ei->st.retransmissions++;
+	if (n > old)
+		return ei_feed(ei, f, d, pay + old, n - old);
+	return EMU_INLINE_ACCEPT;
+}
+
+static uint32_t
+ei_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+ei_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* SACK blocks (RFC 2018 3: kind 5, 8 bytes per block) acknowledge the
+ * peer's sequence space: shift them like the ack number. */
+static void
+ei_sack(uint8_t *opt, size_t optlen, uint32_t add)
+{
+	size_t i = 0, len, j;
+
+	while (i < optlen) {
+		if (opt[i] == 0)
+			break;
+		if (opt[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= optlen || (len = opt[i + 1]) < 2 ||
+		    i + len > optlen)
+			break;
+		if (opt[i] == 5)
+			for (j = i + 2; j + 4 <= i + len; j += 4)
+				ei_put32(opt + j, ei_get32(opt + j) + add);
+		i += len;
+	}
+}
+
+/* Shift seq/ack/SACK of a packet of direction d; FIN/RST bookkeeping. */
+static void
+ei_header(struct ei_flow *f, int d, const struct pcap_pkt *k, uint8_t *tcp)
+{
+	uint32_t add_ack = f->delta[!d] - f->isn_off[!d];
+
+	ei_put32(tcp + 4, k->seq + f->isn_off[d] - f->delta[d]);
+	if (k->flags & PCAP_TCP_ACK) {
+		ei_put32(tcp + 8, k->ack + add_ack);
+		ei_sack(tcp + 20, k->optlen, add_ack);
+	}
+	if (k->flags & PCAP_TCP_FIN)
+		f->fin[d] = 1;
+	if (k->flags & PCAP_TCP_RST)
+		f->rst = 1;
+}
+
+/* The flow of a decoded packet; a client SYN opens (or reopens) one. */
+static struct ei_flow *
+ei_flow_for(struct emu_inline *ei, const struct pcap_pkt *k, uint64_t now,
+    int *d)
+{
+	struct ei_flow *f;
+	int syn = (k->flags & (PCAP_TCP_SYN | PCAP_TCP_ACK)) == PCAP_TCP_SYN;
+
+	f = ei_find(ei, k->af, k->src, k->sport, k->dst, k->dport, d);
+	/* a new connection on the same 5-tuple (port reuse, new ISN) */
+	if (f != NULL && syn && (*d != EMU_C2S ||
+	    (f->have_base[0] && f->base[0] != k->seq + 1))) {
+		ei_flow_free(ei, f);
+		ei->st.expired++;
+		f = NULL;
+	}
+	if (f == NULL && syn) {
+		f = ei_flow_new(ei, k, now);
+		*d = EMU_C2S;
+	}
+	return f;
+}
+
+enum emu_inline_verdict
+emu_inline_packet(struct emu_inline *ei, uint8_t *pkt, size_t len,
+    uint64_t now_us, int *changed)
+{
+	struct pcap_pkt k;
+	struct ei_flow *f;
+	enum emu_inline_verdict v = EMU_INLINE_ACCEPT;
+	uint8_t *tcp, *pay;
+	size_t hl, tlen, i;
+	int d;
+
+	*changed = 0;
+	ei->st.packets++;
+	ei_expire(ei, now_us);
+	memset(&k, 0, sizeof(k));
+	if (len > EMU_INLINE_PKT_MAX || pcap_in_decode(DLT_RAW, pkt, len,
+	    &k) == -1 || k.opts == NULL || k.paylen != k.paylen_wire)
+		return EMU_INLINE_ACCEPT;
+	ei->st.tcp++;
+	if ((f = ei_flow_for(ei, &k, now_us, &d)) == NULL) {
+		ei->st.untracked++;
+		return EMU_INLINE_ACCEPT;
+	}
+	ei_lru_unlink(ei, f);
+	ei_lru_append(ei, f);
+	f->last_us = now_us;
+	if (f->dropped) {
+		ei->st.dropped++;
+		return EMU_INLINE_DROP;
+	}
+	tcp = pkt + (k.opts - pkt) - 20;
+	hl = 20 + (size_t)k.optlen;
+	tlen = hl + k.paylen;
+	pay = tcp + hl;
+	memcpy(ei->old, tcp, tlen);
+	if (k.flags & PCAP_TCP_SYN) {
+		f->base[d] = k.seq + 1;
+		f->have_base[d] = 1;
+	}
+	if (k.paylen > 0 && f->inspect && f->have_base[d])
+		v = ei_payload(ei, f, d, k.seq, pay, k.paylen);
+	if (v == EMU_INLINE_DROP) {
+		ei->st.dropped++;
+		return v;
+	}
+	ei_header(f, d, &k, tcp);
+	if (memcmp(ei->old, tcp, tlen) != 0) {
+		for (i = 0; i < k.paylen; i++)
+			ei->st.bytes_changed += pay[i] != ei->old[hl + i];
+		emu_inline_tcp_csum(k.af, k.src, k.dst, tcp, tlen);
+		ei->st.changed++;
+		*changed = 1;
+	}
+	return EMU_INLINE_ACCEPT;
+}
+
+/* One's complement sum of 16-bit big-endian words (RFC 1071). */
+static uint32_t
+ei_sum(uint32_t sum, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	return sum;
+}
+
+void
+emu_inline_tcp_csum(int af, const uint8_t *src, const uint8_t *dst,
+    uint8_t *tcp, size_t len)
+{
+	uint8_t ph[40];
+	size_t n = ei_alen(af);
+	uint32_t sum;
+	uint16_t c;
+
+	memset(ph, 0, sizeof(ph));
+	memcpy(ph, src, n);
+	memcpy(ph + n, dst, n);
+	if (af == AF_INET) {
+		ph[9] = 6;
+		ph[10] = (uint8_t)(len >> 8);
+		ph[11] = (uint8_t)len;
+		sum = ei_sum(0, ph, 12);
+	} else {
+		ei_put32(ph + 32, (uint32_t)len);
+		ph[39] = 6;
+		sum = ei_sum(0, ph, 40);
+	}
+	tcp[16] = tcp[17] = 0;
+	sum = ei_sum(sum, tcp, len);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	c = (uint16_t)~sum;
+	tcp[16] = (uint8_t)(c >> 8);
+	tcp[17] = (uint8_t)c;
+}

@@ -121,8 +121,9 @@ void		 report_free(struct report *r);
 void		 report_add_note(struct report *r, const char *section,
 		    const char *text);
 /*
- * Exit status for mailguard-detect: 0 family none, 1 pix/asa/proxy
- * (interference), 3 inconclusive.  For several reports: the worst.
+ * Exit status for mailguard-detect for this one report: 0 family none,
+ * 1 pix/asa/proxy (interference), 3 inconclusive.  Combining several
+ * reports is the caller's choice (see mailguard-detect(1)).
  */
 int		 report_exit_code(const struct report *r);
 

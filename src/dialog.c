@@ -224,7 +224,7 @@ dialog_tls_check(struct dialog_state *s, const uint8_t *p, size_t n)
 	for (i = 0; i < n && i < 4; i++)
 		if (isalpha(p[i]))
 			alpha++;
-	if (alpha == 4 || (alpha == n && n > 0))
+	if (alpha == (n < 4 ? n : 4))
 		dialog_anomaly(s->d, "cleartext-after-starttls", NULL);
 	else
 		dialog_anomaly(s->d, "not-tls-after-starttls", NULL);

@@ -344,6 +344,107 @@ test_replay_suppress(void **state)
 	unlink(out);
 }
 
+/* IPv6 on a raw-IP link: pseudo-header of RFC 8200 8.1. */
+static size_t
+build6(const struct tpkt *t, uint8_t *f)
+{
+	size_t plen = t->payload ? strlen(t->payload) : 0, i;
+	uint8_t *tcp = f + 40, ph[40];
+	uint32_t sum;
+
+	memset(f, 0, 60);
+	f[0] = 0x60;
+	put16(f + 4, (uint16_t)(20 + plen));
+	f[6] = 6;
+	f[7] = 64;
+	f[8] = f[24] = 0x20;
+	f[9] = f[25] = 0x01;
+	f[10] = f[26] = 0x0d;
+	f[11] = f[27] = 0xb8;
+	f[23] = 1 + (uint8_t)t->dir;
+	f[39] = 2 - (uint8_t)t->dir;
+	put16(tcp, t->dir == C ? 40000 : 25);
+	put16(tcp + 2, t->dir == C ? 25 : 40000);
+	put32(tcp + 4, isn[t->dir] + t->seq);
+	put32(tcp + 8, (t->flags & ACK) ? isn[!t->dir] + t->ack : 0);
+	tcp[12] = 5 << 4;
+	tcp[13] = t->flags;
+	put16(tcp + 14, 65535);
+	if (plen)
+		memcpy(tcp + 20, t->payload, plen);
+	memset(ph, 0, sizeof(ph));
+	memcpy(ph, f + 8, 32);
+	put32(ph + 32, (uint32_t)(20 + plen));
+	ph[39] = 6;
+	for (sum = 0, i = 0; i < 40; i += 2)
+		sum += (uint32_t)ph[i] << 8 | ph[i + 1];
+	put16(tcp + 16, (uint16_t)~csum(tcp, 20 + plen, sum));
+	return 60 + plen;
+}
+
+static int
+verify6(const uint8_t *f, size_t n)
+{
+	uint8_t ph[40];
+	uint32_t sum = 0;
+	size_t i;
+
+	memset(ph, 0, sizeof(ph));
+	memcpy(ph, f + 8, 32);
+	put32(ph + 32, (uint32_t)(n - 40));
+	ph[39] = 6;
+	for (i = 0; i < 40; i += 2)
+		sum += (uint32_t)ph[i] << 8 | ph[i + 1];
+	return csum(f + 40, n - 40, sum) == 0xffff;
+}
+
+static void
+test_replay_ipv6(void **state)
+{
+	char in[] = "/tmp/test_emu_replay_v6XXXXXX";
+	char out[] = "/tmp/test_emu_replay_o6XXXXXX", err[MG_ERRBUF_SIZE];
+	char perr[PCAP_ERRBUF_SIZE];
+	const struct tpkt *t;
+	struct pcap_pkthdr h, *hp;
+	const u_char *d;
+	uint8_t f[PKT_MAX];
+	pcap_t *dead, *pc;
+	pcap_dumper_t *pd;
+	int fd, n = 0, greeting = 0;
+
+	(void)state;
+	fd = mkstemp(in);
+	close(fd);
+	fd = mkstemp(out);
+	close(fd);
+	dead = pcap_open_dead(DLT_RAW, 65535);
+	pd = pcap_dump_open(dead, in);
+	assert_non_null(pd);
+	for (t = asa_session; t->payload != NULL || t->flags != 0; t++) {
+		memset(&h, 0, sizeof(h));
+		h.caplen = h.len = (bpf_u_int32)build6(t, f);
+		assert_true(verify6(f, h.caplen));
+		pcap_dump((u_char *)pd, &h, f);
+	}
+	pcap_dump_close(pd);
+	pcap_close(dead);
+	assert_int_equal(emu_replay_run(emu_profile_builtin("asa"), in, out,
+	    1, 9, err), 0);
+	pc = pcap_open_offline(out, perr);
+	assert_non_null(pc);
+	while (pcap_next_ex(pc, &hp, &d) == 1) {
+		assert_true(verify6(d, hp->caplen));
+		if (hp->caplen > 64 && memcmp(d + 60, "220 ****", 8) == 0)
+			greeting = 1;
+		n++;
+	}
+	pcap_close(pc);
+	assert_int_equal(n, 9);
+	assert_true(greeting);
+	unlink(in);
+	unlink(out);
+}
+
 static void
 test_replay_errors(void **state)
 {
@@ -386,6 +487,7 @@ main(void)
 		cmocka_unit_test(test_replay_pcap),
 		cmocka_unit_test(test_replay_pcapng),
 		cmocka_unit_test(test_replay_suppress),
+		cmocka_unit_test(test_replay_ipv6),
 		cmocka_unit_test(test_replay_errors),
 		cmocka_unit_test(test_replay_public),
 	};

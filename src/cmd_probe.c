@@ -12,6 +12,7 @@
 
 #include "cmd_probe.h"
 #include "cmd_probe_int.h"
+#include "cmd_path.h"	/* --path (helper "path", issue 6) */
 #include "fp_load.h"
 #include "probe_render.h"
 #include "probe_run.h"
@@ -23,7 +24,13 @@ enum {
 	OPT_PARALLEL, OPT_DEADLINE, OPT_TIMEOUT, OPT_HELO, OPT_TESTMSG,
 	OPT_SEED, OPT_NOMX, OPT_LOCKDOWN, OPT_ALLOWED, OPT_EGRESS,
 	OPT_EXPOSURE, OPT_NOCOLOR, OPT_INPUT, OPT_PAUSE, OPT_PERHOST,
+	/* --path and its options: cmd_path.c (issue 6) */
+	OPT_PATH, OPT_CONTROL_PORT = OPT_PATH + CMD_PATH_OPT_CONTROL,
+	OPT_PATH_USER = OPT_PATH + CMD_PATH_OPT_USER,
+	OPT_MAX_HOPS = OPT_PATH + CMD_PATH_OPT_HOPS,
 };
+
+static struct cmd_path_opts cp_path;	/* --path (cmd_path.c) */
 
 static const struct option cp_longopts[] = {
 	{ "list-probes", no_argument, NULL, OPT_LIST },
@@ -47,6 +54,10 @@ static const struct option cp_longopts[] = {
 	{ "exposure", no_argument, NULL, OPT_EXPOSURE },
 	{ "no-color", no_argument, NULL, OPT_NOCOLOR },
 	{ "input-list", required_argument, NULL, OPT_INPUT },
+	{ "path", required_argument, NULL, OPT_PATH },
+	{ "control-port", required_argument, NULL, OPT_CONTROL_PORT },
+	{ "user", required_argument, NULL, OPT_PATH_USER },
+	{ "max-hops", required_argument, NULL, OPT_MAX_HOPS },
 	{ "fingerprints", required_argument, NULL, 'F' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -81,6 +92,9 @@ cmd_probe_usage(FILE *fp)
 "  --exposure           what the server accepts once nothing filters it\n"
 "  -F FILE              fingerprint file (default $MG_FP_FILE or %s)\n"
 "  --no-color           no ANSI colours\n"
+"  --path HOST[:PORT]   TTL-limited SYNs: proxy, ISN/MSS rewrite per hop\n"
+"                       (needs CAP_NET_RAW; --control-port N, default 1;\n"
+"                       --max-hops N; --user NAME to drop privileges to)\n"
 "exit: 0 no interference, 1 interference found, 2 usage or I/O error,\n"
 "      3 unreachable or inconclusive\n",
 	    MG_PROBE_DEADLINE_SEC, MG_PROBE_REPLY_TIMEOUT_SEC,
@@ -141,6 +155,10 @@ cp_option(struct cp_opts *o, int ch, const char *arg)
 	case OPT_NOCOLOR: o->color = 0; break;
 	case 'F': o->fp_file = arg; break;
 	case OPT_INPUT: return cp_read_list(o, arg);
+	case OPT_PATH: case OPT_CONTROL_PORT: case OPT_PATH_USER:
+	case OPT_MAX_HOPS:
+		return cmd_path_option(&cp_path,
+		    (enum cmd_path_opt)(ch - OPT_PATH), arg);
 	case OPT_PARALLEL:
 		if (cp_num(arg, 1, 4096, &v, "--parallel") == -1)
 			return -1;
@@ -348,7 +366,7 @@ int
 cmd_probe(int argc, char **argv)
 {
 	struct cp_opts o;
-	int rc;
+	int rc, prc = CMD_EXIT_NONE;
 
 	rc = cp_parse(&o, argc, argv);
 	if (rc != 0) {
@@ -359,6 +377,13 @@ cmd_probe(int argc, char **argv)
 		cp_list_probes();
 		cp_free(&o);
 		return CMD_EXIT_NONE;
+	}
+	if (cp_path.target != NULL) {	/* --path (cmd_path.c, issue 6) */
+		prc = cmd_path_run(&cp_path, o.json);
+		if (o.nspecs == 0 && o.egress == NULL) {
+			cp_free(&o);
+			return prc;
+		}
 	}
 	if (o.egress != NULL) {
 		o.specs = xreallocarray(o.specs, o.nspecs + 1,
@@ -380,5 +405,7 @@ cmd_probe(int argc, char **argv)
 	else
 		rc = cp_run(&o);
 	cp_free(&o);
+	if (rc == CMD_EXIT_NONE && prc == CMD_EXIT_FOUND)
+		rc = prc;	/* the path found a box */
 	return rc;
 }

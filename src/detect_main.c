@@ -6,12 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_analyze.h"
 #include "cmd_probe.h"
 #include "util.h"
-#if __has_include("cmd_analyze.h")
-#include "cmd_analyze.h"
-#define HAVE_CMD_ANALYZE 1
-#endif
 
 static int
 detect_wants_capture(int argc, char **argv)
@@ -34,14 +31,7 @@ main(int argc, char **argv)
 	util_set_progname(argv[0]);
 	/* Peers may close while we write (TLS writes use write()). */
 	signal(SIGPIPE, SIG_IGN);
-	if (detect_wants_capture(argc, argv)) {
-#ifdef HAVE_CMD_ANALYZE
+	if (detect_wants_capture(argc, argv))
 		return cmd_analyze(argc, argv);
-#else
-		fprintf(stderr, "%s: capture analysis not built yet\n",
-		    util_progname());
-		return 2;
-#endif
-	}
 	return cmd_probe(argc, argv);
 }

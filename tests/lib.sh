@@ -365,7 +365,7 @@ mg_chat()
 # '250-XXXXXXXA\r\n' means exactly those bytes.
 _mg_bytes()
 {
-	"$MG_PYTHON" - "$@" <<'EOF'
+	"$MG_PYTHON" -S - "$@" <<'EOF'
 import sys
 op, path, esc = sys.argv[1], sys.argv[2], sys.argv[3]
 needle = esc.encode("latin-1").decode("unicode_escape").encode("latin-1")
@@ -383,7 +383,12 @@ EOF
 
 mg_has()
 {
-	_mg_bytes has "$1" "$2"
+	case $2 in
+	*\\*)	_mg_bytes has "$1" "$2" ;;
+	'')	return 0 ;;
+	*)	# no escapes: a plain substring, grep is enough (and quick)
+		grep -qF -e "$2" "$1" 2>/dev/null ;;
+	esac
 }
 
 mg_count()

@@ -17,6 +17,7 @@ static const struct emu_vname {
 	{ "MAIL", EMU_VK_MAIL }, { "RCPT", EMU_VK_RCPT },
 	{ "DATA", EMU_VK_DATA }, { "BDAT", EMU_VK_BDAT },
 	{ "STARTTLS", EMU_VK_STARTTLS }, { "RSET", EMU_VK_RSET },
+	{ "AUTH", EMU_VK_AUTH },
 	{ NULL, EMU_VK_OTHER }
 };
 
@@ -268,6 +269,10 @@ emu_cmd_passed(struct emu_conn *c, struct emu_actions *a)
 	case EMU_VK_STARTTLS:
 		emu_pend_push(c, EMU_PEND_STARTTLS);
 		break;
+	case EMU_VK_AUTH:
+	case EMU_VK_AUTHDATA:
+		emu_pend_push(c, EMU_PEND_AUTH);
+		break;
 	case EMU_VK_OTHER:
 	default:
 		emu_pend_push(c, EMU_PEND_OTHER);
@@ -311,6 +316,15 @@ emu_cmd_byte(struct emu_conn *c, uint8_t *buf, size_t i, size_t *vseg,
 	struct emu_cside *cs = &c->cs;
 	uint8_t b = buf[i];
 
+	if (cs->lineoff == 0 && cs->auth_cont &&
+	    cs->verdict == EMU_V_UNDECIDED) {
+		/* RFC 4954 4: after 334 the client sends a base64 response
+		 * (or "*"), not a command; AUTH is one of the fifteen verbs
+		 * inspect esmtp lets through, so its exchange passes. */
+		cs->auth_cont = 0;
+		cs->verdict = EMU_V_PASS;
+		cs->kind = EMU_VK_AUTHDATA;
+	}
 	if (cs->lineoff == 0 && !cs->in_verb &&
 	    cs->verdict == EMU_V_UNDECIDED) {
 		emu_snapshot(c, EMU_C2S, i);

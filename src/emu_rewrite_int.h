@@ -18,6 +18,7 @@ enum emu_pend {
 	EMU_PEND_STARTTLS,
 	EMU_PEND_BDAT,
 	EMU_PEND_EOD,
+	EMU_PEND_AUTH,		/* AUTH or one of its continuation lines */
 };
 
 /* Client side mode. */
@@ -39,6 +40,7 @@ enum emu_verdict {
 enum emu_vkind {
 	EMU_VK_OTHER = 0, EMU_VK_HELO, EMU_VK_EHLO, EMU_VK_MAIL, EMU_VK_RCPT,
 	EMU_VK_DATA, EMU_VK_BDAT, EMU_VK_STARTTLS, EMU_VK_RSET,
+	EMU_VK_AUTH, EMU_VK_AUTHDATA,
 };
 
 /* Client to server state. */
@@ -71,6 +73,8 @@ struct emu_cside {
 	size_t		 fn_len;
 	/* BDAT */
 	uint64_t	 bdat_left;
+	/* AUTH: the server said 334, the next line is not a command */
+	int		 auth_cont;
 };
 
 /* Server to client state. */

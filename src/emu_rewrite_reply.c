@@ -187,6 +187,11 @@ emu_reply_end(struct emu_conn *c, struct emu_actions *a)
 		if (c->p->allow_tls)
 			emu_event(c, EMU_LOG_108007_TLS, NULL);
 		break;
+	case EMU_PEND_AUTH:
+		/* RFC 4954 4: 334 asks for one more client line. */
+		if (memcmp(ss->code, "334", 3) == 0)
+			c->cs.auth_cont = 1;
+		break;
 	case EMU_PEND_DATA:
 		/* RFC 5321 4.1.1.4: no 354, no mail data. */
 		if (ss->code[0] != '3' && c->cs.mode == EMU_CM_DATA)

@@ -251,6 +251,14 @@ static const struct rw_case {
 	    { S, "500 what\r\n" }, { C, "goodmorning\r\n" } },
 	  "XXXXXXXX\r\nXXXXXXXXXXX\r\n", "220 *\r\n500 what\r\n", NULL, 0, 0,
 	  EMU_LOG_ID__COUNT },
+	{ "asa: AUTH LOGIN exchange passes (RFC 4954)", "asa",
+	  { { S, "220 x\r\n" }, { C, "AUTH LOGIN\r\n" },
+	    { S, "334 VXNlcm5hbWU6\r\n" }, { C, "dXNlcg==\r\n" },
+	    { S, "334 UGFzc3dvcmQ6\r\n" }, { C, "cGFzcw==\r\n" },
+	    { S, "235 ok\r\n" }, { C, "cGFzcw==\r\n" } },
+	  "AUTH LOGIN\r\ndXNlcg==\r\ncGFzcw==\r\nXXXXXXXX\r\n",
+	  "220 *\r\n334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n235 ok\r\n",
+	  NULL, 0, 0, EMU_LOG_ID__COUNT },
 	{ "asa: DATA body is not inspected", "asa",
 	  { { S, "220 x\r\n" }, { C, "DATA\r\n" }, { S, "354 go\r\n" },
 	    { C, "goodmorning\r\nSTARTTLS\r\n..\r\n.\r\n" },
@@ -380,6 +388,19 @@ check_invariance(const struct emu_profile *p, size_t maxlen)
 	run_session(p, 1, session, 0, &whole);
 	for (k = 1; k <= maxlen; k++) {
 		run_session(p, 1, session, k, &r);
+		if (whole.dropped) {
+			/* The box drops the segment in which the limit
+			 * matches: what went before depends on where the
+			 * segments end, the decision does not. */
+			assert_int_equal(r.dropped, 1);
+			assert_true(r.out[C].len >= whole.out[C].len);
+			assert_memory_equal(r.out[C].data, whole.out[C].data,
+			    whole.out[C].len);
+			assert_memory_equal(r.logs, whole.logs,
+			    sizeof(r.logs));
+			run_free(&r);
+			continue;
+		}
 		if (r.out[C].len != whole.out[C].len ||
 		    memcmp(r.out[C].data, whole.out[C].data,
 		    r.out[C].len) != 0 ||

@@ -229,17 +229,19 @@ pn_wait(struct path_net *pn, struct path_run *pr, int t, unsigned ms)
 	pn_read(pn, pr);
 }
 
-/* The end host answered both ports over TCP: further hops add nothing. */
+/* An answer that ends the path: TCP from the end host, unreachable. */
+static int
+pn_final(const struct path_probe *p)
+{
+	return p->answered && p->reply.type != PATH_ANS_TIMXCEED;
+}
+
+/* Both ports reached their end: further hops add nothing. */
 static int
 pn_done(const struct path_run *pr, unsigned t)
 {
-	const struct path_probe *s = &pr->probe[t][PATH_SMTP],
-	    *c = &pr->probe[t][PATH_CONTROL];
-
-	return s->answered && c->answered &&
-	    (s->reply.type == PATH_ANS_SYNACK || s->reply.type ==
-	    PATH_ANS_RST) && (c->reply.type == PATH_ANS_SYNACK ||
-	    c->reply.type == PATH_ANS_RST);
+	return pn_final(&pr->probe[t][PATH_SMTP]) &&
+	    pn_final(&pr->probe[t][PATH_CONTROL]);
 }
 
 int

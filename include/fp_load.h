@@ -59,6 +59,7 @@ struct fp_cond {
 	int		 is_num;	/* value is a decimal integer */
 	int64_t		 num;
 	int		 negate;	/* "unless" rather than "match" */
+	int		 quoted;	/* value was a "string" in the file */
 	unsigned	 line;
 };
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "facts.h"
 #include "fp_load.h"
@@ -183,6 +184,7 @@ fp_match_line(struct fp_parser *p)
 	c->line = p->line;
 	if (p->ntok == 4) {
 		c->value = xstrdup(p->tok[3]);
+		c->quoted = p->quoted[3];
 		c->is_num = !p->quoted[3] && fp_int(p->tok[3], &c->num) == 0;
 	}
 	if ((op == FP_OP_GE || op == FP_OP_LE || op == FP_OP_GT ||
@@ -508,7 +510,16 @@ fp_load_default_path(void)
 {
 	const char *e = getenv("MG_FP_FILE");
 
-	return e != NULL && *e != '\0' ? e : PKGDATADIR "/mailguard.fp";
+	if (e != NULL && *e != '\0')
+		return e;
+#ifdef MG_SRC_FP
+	/* Not installed yet (quickstart runs from the build tree): use the
+	 * file in the source tree this binary was built from. */
+	if (access(PKGDATADIR "/mailguard.fp", R_OK) != 0 &&
+	    access(MG_SRC_FP, R_OK) == 0)
+		return MG_SRC_FP;
+#endif
+	return PKGDATADIR "/mailguard.fp";
 }
 
 const struct fp_effect *

@@ -92,15 +92,15 @@ fp_match_cond(const struct fp_cond *c, const struct facts *fs)
 	return c->negate ? !v : v;
 }
 
-/* "[unless ]FACT OP [VALUE] (actual)"; text values quoted as in the
- * file.  Built without printf: every hit of every session needs it. */
+/* "[unless ]FACT OP [VALUE] (actual)".  Built without printf: every hit of every session needs it. */
 static char *
 fp_used_text(const struct fp_cond *c, const struct fact *f)
 {
 	const char *parts[10];
 	size_t i, n = 0, len = 0;
 	char *s, *p;
-	int q = c->value != NULL && !c->is_num;
+	int q = 0;	/* values as plain words: baselines and goldens
+			 * depend on this text (c->quoted kept for tools) */
 
 	parts[n++] = c->negate ? "unless " : "";
 	parts[n++] = c->fact;

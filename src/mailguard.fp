@@ -13,6 +13,7 @@ effect banner-hidden "The greeting banner is masked with '*': the server's name 
 effect esmtp-blocked "EHLO is refused or turned into NOOP: no ESMTP extension (SIZE, 8BITMIME, PIPELINING, AUTH, STARTTLS, CHUNKING) can be negotiated."
 effect bodytype-554 "8BITMIME/BINARYMIME cannot be negotiated: Exchange senders get the NDR '554 5.6.1 Body type not supported by Remote Host'."
 effect auth-stripped "AUTH is not available to clients: they see '550 5.7.1 relaying denied' (Outlook error 0x800CCC79) because the server thinks an unauthenticated client relays."
+effect tls-never-esmtp "TLS will never be negotiated: STARTTLS, like every ESMTP verb, is refused or turned into NOOP by the PIX."
 effect tls-never "TLS will never be negotiated: STARTTLS is masked in the EHLO reply (250-XXXXXXXA) and answered '500 command not recognized' when sent; mail that requires TLS (hybrid/cloud connectors) is stuck."
 effect exchange-451 "Exchange verbs (X-LINK2STATE, XEXCH50, X-EXPS) are refused: routing-group link state breaks and Exchange servers report '451 5.7.3 Cannot achieve Exchange Server authentication'."
 effect chunking-garbled "BDAT/CHUNKING is refused: binary data sent as command lines gets X-filled, giving missing or garbled attachments and lines of XXXXXXXX."
@@ -30,7 +31,7 @@ fingerprint pix-4.1-cmap
   weight 60
   match greeting.class == pix-cmap
   ref "ref 2, PIX 4.0/4.1 mailhost: greeting of the form 220 SMTP/cmap____read (DOC, exact bytes INF)"
-  effect esmtp-blocked box-answers-ok bodytype-554 auth-stripped tls-never
+  effect esmtp-blocked box-answers-ok bodytype-554 auth-stripped tls-never-esmtp
 end
 
 fingerprint pix-4.1-ok
@@ -43,7 +44,7 @@ fingerprint pix-4.1-ok
   match ehlo.keywords == 0
   match helo.text != "250 OK"
   ref "ref 2 and 4.3, Microsoft's Mailguard test: 'goodmorning' answered OK by PIX 4.x itself while HELO reaches the server"
-  effect esmtp-blocked box-answers-ok bodytype-554 auth-stripped tls-never
+  effect esmtp-blocked box-answers-ok bodytype-554 auth-stripped tls-never-esmtp
 end
 
 # ------------------------------------------------------------- PIX 4.2-4.4 fixup
@@ -53,7 +54,7 @@ fingerprint pix-4.4-after4
   weight 60
   match greeting.class == pix-after4
   ref "ref 2, PIX 4.4 converts all characters of the banner to * (DOC); multi-line greeting kept 220- and masked the whole next line (OBS, one user report)"
-  effect banner-hidden greeting-hang esmtp-blocked bodytype-554 auth-stripped tls-never
+  effect banner-hidden greeting-hang esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp
 end
 
 fingerprint pix-4.4-star-ehlo-refused
@@ -63,7 +64,7 @@ fingerprint pix-4.4-star-ehlo-refused
   match greeting.class == asa-star
   match ehlo.code >= 500
   ref "ref 2: banner masked after 4 bytes and EHLO refused (X-filled); an ASA passes EHLO, so a star banner with EHLO refused is PIX fixup"
-  effect banner-hidden esmtp-blocked bodytype-554 auth-stripped tls-never
+  effect banner-hidden esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp
 end
 
 # ------------------------------------------------------------- PIX 5.1-6.3 fixup
@@ -73,7 +74,7 @@ fingerprint pix-ehlo-xquoted
   weight 30
   match ehlo.xquoted == 1
   ref "ref 2: PIX fixup X-fills EHLO (not in the RFC 821 seven) and the server quotes XXXX back; an ASA passes EHLO"
-  effect esmtp-blocked bodytype-554 auth-stripped tls-never
+  effect esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp
 end
 
 fingerprint pix-2-0-greeting
@@ -82,7 +83,7 @@ fingerprint pix-2-0-greeting
   weight 40
   match greeting.class == pix-2-0
   ref "ref 2 and 4.1, PIX 5.1-6.3: every banner byte but 2, 0 and a space after 0 becomes * (DOC + one sample); Postfix smtp_proto.c strspn(text, \"20 *\\t\\n\")"
-  effect banner-hidden esmtp-blocked bodytype-554 auth-stripped tls-never
+  effect banner-hidden esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp
 end
 
 fingerprint pix-ehlo-noop
@@ -95,7 +96,7 @@ fingerprint pix-ehlo-noop
   match ehlo.keywords == 0
   match unknown.code == 250
   ref "ref 2 (a) and 4.2: refused verbs overwritten with NOOP, so the server answers 250 with no keywords (OBS, seen on PIX 6.2); Microsoft symptom list: EHLO answered OK"
-  effect esmtp-blocked bodytype-554 auth-stripped tls-never exchange-451
+  effect esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp exchange-451
 end
 
 fingerprint pix-star-banner-noop
@@ -107,7 +108,7 @@ fingerprint pix-star-banner-noop
   match ehlo.keywords == 0
   match unknown.code == 250
   ref "ref 2: a banner with no 2 or 0 is all stars under the PIX 5.1-6.3 rule too; with the NOOP rewrite (EHLO and an unknown verb answered 250) it is a PIX, since an ASA passes EHLO and X-fills unknown verbs"
-  effect banner-hidden esmtp-blocked bodytype-554 auth-stripped tls-never
+  effect banner-hidden esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp
 end
 
 fingerprint pix-ehlo-noop-capture
@@ -118,7 +119,19 @@ fingerprint pix-ehlo-noop-capture
   match ehlo.code == 250
   match ehlo.keywords == 0
   ref "ref 2 (a): EHLO rewritten to NOOP behind a 2/0-masked banner (seen from a capture with no unknown-verb probe)"
-  effect esmtp-blocked bodytype-554 auth-stripped tls-never
+  effect esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp
+end
+
+fingerprint pix-star-ehlo-noop-capture
+  family pix
+  generation pix-6.3
+  weight 25
+  match greeting.class == asa-star
+  match ehlo.code == 250
+  match ehlo.keywords == 0
+  unless unknown.code exists
+  ref "ref 2 (a): EHLO answered by a bare 250 behind a star banner (a PIX 5/6 banner with no 2 or 0); an ASA passes EHLO and the server's keywords, so this is the NOOP rewrite (captured session without an unknown verb)"
+  effect banner-hidden esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp
 end
 
 fingerprint pix-ehlo-xfill
@@ -128,7 +141,7 @@ fingerprint pix-ehlo-xfill
   match greeting.class == pix-2-0
   match ehlo.code >= 500
   ref "ref 2 (b): refused verbs X-filled so the server answers 500 (OBS: Exchange 5.5 answered EHLO with 500 Unrecognized command)"
-  effect esmtp-blocked bodytype-554 auth-stripped tls-never exchange-451
+  effect esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp exchange-451
 end
 
 fingerprint pix-5.1-eod-bug
@@ -138,7 +151,7 @@ fingerprint pix-5.1-eod-bug
   match greeting.class == pix-2-0
   match eod_split.answered == 0
   ref "Cisco bug CSCds90792 (before 5.2(4) and 6.0(1)): terminator split over two segments is swallowed, no 250 after the body"
-  effect eod-duplicates esmtp-blocked bodytype-554 auth-stripped tls-never
+  effect eod-duplicates esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp
 end
 
 fingerprint pix-5.1-eod-bug-noop
@@ -150,7 +163,7 @@ fingerprint pix-5.1-eod-bug-noop
   match unknown.code == 250
   match eod_split.answered == 0
   ref "Cisco bug CSCds90792 with the NOOP rewrite of PIX 5.1+ (ref 2)"
-  effect eod-duplicates esmtp-blocked bodytype-554 auth-stripped tls-never
+  effect eod-duplicates esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp
 end
 
 # ------------------------------------------------------------- ASA inspect esmtp

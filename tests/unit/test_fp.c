@@ -20,7 +20,8 @@ enum scen {
 	SC_PIX51, SC_PIX44, SC_PIX44ML, SC_PIX41CMAP, SC_PIX41, SC_ALL250,
 	SC_SINK, SC_EHLOREFUSE, SC_CHECKPOINT, SC_SMAP, SC_WATCHGUARD,
 	SC_RAPTOR, SC_GENPROXY, SC_GENPROXY_HOST, SC_UNREACHABLE,
-	SC_PIX63_CAPTURE, SC_PIX63_STAR, SC_HELO_CAPTURE, SC__COUNT
+	SC_PIX63_CAPTURE, SC_PIX63_STAR, SC_HELO_CAPTURE, SC_PIX63_STAR_CAPTURE,
+	SC__COUNT
 };
 
 static const char *const sc_names[SC__COUNT] = {
@@ -29,7 +30,7 @@ static const char *const sc_names[SC__COUNT] = {
 	"pix-4.1-cmap", "pix-4.1", "all-250", "smtp-sink", "ehlo-refused",
 	"checkpoint", "smap", "watchguard", "raptor", "generic-proxy",
 	"generic-proxy-host", "unreachable", "pix-6.3-capture",
-	"pix-6.3-star-banner", "helo-capture",
+	"pix-6.3-star-banner", "helo-capture", "pix-6.3-star-capture",
 };
 
 #define PF_G	"S220 mail.example.com ESMTP Postfix (Debian/GNU)\r\n"
@@ -97,6 +98,7 @@ sc_server(enum scen sc, struct fx_server *s)
 	case SC_CLEAN:
 	case SC_PIX63_CAPTURE:
 	case SC_HELO_CAPTURE:
+	case SC_PIX63_STAR_CAPTURE:
 	case SC__COUNT:
 		s->help = "S214 2.0.0 Ask your postmaster\r\n";
 		break;
@@ -226,9 +228,10 @@ sc_transcripts(enum scen sc, struct transcript **t)
 		    "CQUIT\r\n", "S221 bye\r\n", NULL });
 		return 1;
 	}
-	if (sc == SC_PIX63_CAPTURE) {
+	if (sc == SC_PIX63_CAPTURE || sc == SC_PIX63_STAR_CAPTURE) {
 		sc_init();
-		t[0] = fx_script("", (const char *const[]){ g_pix20,
+		t[0] = fx_script("", (const char *const[]){
+		    sc == SC_PIX63_CAPTURE ? g_pix20 : g_asa_pf,
 		    "CEHLO client.example.org\r\n", SM_NOOP,
 		    "CHELO client.example.org\r\n", SM_HELO,
 		    "CQUIT\r\n", "S221 bye\r\n", NULL });
@@ -304,6 +307,8 @@ static const struct fp_case {
 	{ .fp = "pix-ehlo-noop-capture", .pos = SC_PIX63_CAPTURE,
 	  .neg = SC_CLEAN },
 	{ .fp = "pix-ehlo-xfill", .pos = SC_PIX63X, .neg = SC_PIX63 },
+	{ .fp = "pix-star-ehlo-noop-capture", .pos = SC_PIX63_STAR_CAPTURE,
+	  .neg = SC_PIX63_STAR },
 	{ .fp = "pix-star-banner-noop", .pos = SC_PIX63_STAR, .neg = SC_ASA },
 	{ .fp = "pix-ehlo-xquoted", .pos = SC_PIX44, .neg = SC_ASA },
 	{ .fp = "pix-5.1-eod-bug", .pos = SC_PIX51, .neg = SC_PIX63 },
@@ -399,6 +404,7 @@ static const struct verdict_case {
 	{ SC_PIX63_CAPTURE, FP_FAM_PIX, "pix-6.3", 60 },
 	{ SC_PIX63_STAR, FP_FAM_PIX, "pix-6.3", 60 },
 	{ SC_HELO_CAPTURE, FP_FAM_NONE, "none", 20 },
+	{ SC_PIX63_STAR_CAPTURE, FP_FAM_PIX, "pix-6.3", 25 },
 	{ SC__COUNT, FP_FAM__COUNT, NULL, 0 },
 };
 

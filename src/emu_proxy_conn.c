@@ -262,52 +262,77 @@ emu_proxy_passthrough(struct emu_proxy_conn *c)
 	buf_reset(&c->hold[EMU_S2C]);
 }
 
-/* Take what one side sent, one read at a time, through the engine. */
+/*
+ * One segment through the engine, in place in seg[0..len): forward the
+ * kept bytes with fwd(), keep the held tail, send the box's own bytes back
+ * to the sender.  0, or -1 when the connection was dropped.
+ */
+static int
+emu_proxy_segment(struct emu_proxy_conn *c, enum emu_dir d, uint8_t *seg,
+    size_t len, size_t *fwd)
+{
+	struct bufferevent *src = d == EMU_C2S ? c->cli : c->up;
+	size_t hold;
+
+	(void)emu_rewrite_segment(c->ec, d, seg, len, &c->act);
+	hold = c->act.hold <= len ? c->act.hold : 0;
+	(void)buf_append(&c->hold[d], seg + len - hold, hold);
+	if (c->act.drop) {
+		emu_proxy_drop(c, d);
+		return -1;
+	}
+	*fwd = emu_actions_compact(&c->act, seg, len - hold);
+	if (c->act.inject.len > 0)
+		(void)bufferevent_write(src, c->act.inject.data,
+		    c->act.inject.len);
+	return 0;
+}
+
+/* Take what one side sent, one read at a time, through the engine.  The
+ * usual case rewrites inside the input buffer and moves the bytes to the
+ * other side without copying; held bytes from the previous read force a
+ * copy to put them in front. */
 static void
 emu_proxy_relay(struct emu_proxy_conn *c, enum emu_dir d)
 {
 	struct bufferevent *src = d == EMU_C2S ? c->cli : c->up;
 	struct bufferevent *dst = d == EMU_C2S ? c->up : c->cli;
 	struct evbuffer *in = bufferevent_get_input(src);
-	size_t len, n, hold;
+	struct evbuffer *out = bufferevent_get_output(dst);
+	size_t len, n = 0;
 	uint8_t *p;
 
 	while (!c->closing && (len = evbuffer_get_length(in)) > 0) {
+		if (c->pass) {
+			(void)evbuffer_add_buffer(out, in);
+			break;
+		}
 		if (len > EMU_PROXY_SEG_MAX)
 			len = EMU_PROXY_SEG_MAX;
 		p = evbuffer_pullup(in, (ssize_t)len);
-		if (d == EMU_S2C && !c->pass)
+		if (d == EMU_S2C)
 			emu_proxy_track(c, p, len);
-		buf_reset(&c->seg);
-		(void)buf_append(&c->seg, c->hold[d].data, c->hold[d].len);
-		buf_reset(&c->hold[d]);
-		(void)buf_append(&c->seg, p, len);
-		(void)evbuffer_drain(in, len);
-		if (c->pass) {
-			(void)bufferevent_write(dst, c->seg.data, c->seg.len);
-			continue;
+		if (c->hold[d].len == 0) {
+			if (emu_proxy_segment(c, d, p, len, &n) == -1)
+				return;
+			(void)evbuffer_remove_buffer(in, out, n);
+			(void)evbuffer_drain(in, len - n);
+		} else {
+			buf_reset(&c->seg);
+			(void)buf_append(&c->seg, c->hold[d].data,
+			    c->hold[d].len);
+			buf_reset(&c->hold[d]);
+			(void)buf_append(&c->seg, p, len);
+			(void)evbuffer_drain(in, len);
+			if (emu_proxy_segment(c, d, c->seg.data, c->seg.len,
+			    &n) == -1)
+				return;
+			(void)evbuffer_add(out, c->seg.data, n);
 		}
-		(void)emu_rewrite_segment(c->ec, d, c->seg.data, c->seg.len,
-		    &c->act);
-		hold = c->act.hold <= c->seg.len ? c->act.hold : 0;
-		(void)buf_append(&c->hold[d], c->seg.data + c->seg.len - hold,
-		    hold);
-		if (c->act.drop) {
-			emu_proxy_drop(c, d);
-			return;
-		}
-		n = emu_actions_compact(&c->act, c->seg.data,
-		    c->seg.len - hold);
-		if (n > 0)
-			(void)bufferevent_write(dst, c->seg.data, n);
-		if (c->act.inject.len > 0)
-			(void)bufferevent_write(src, c->act.inject.data,
-			    c->act.inject.len);
 		if (c->act.passthrough)
 			emu_proxy_passthrough(c);
 	}
-	if (!c->closing && evbuffer_get_length(bufferevent_get_output(dst)) >
-	    MG_EMU_CONN_BUF_MAX) {
+	if (!c->closing && evbuffer_get_length(out) > MG_EMU_CONN_BUF_MAX) {
 		/* The other side is slow: stop reading this one. */
 		bufferevent_disable(src, EV_READ);
 		c->throttled[d] = 1;

@@ -145,9 +145,8 @@ _mg_on_exit()
 	done <<EOF
 $_mg_cleanups
 EOF
-	for _mg_d in "$MG_PORT_DIR"/*; do
-		[ -f "$_mg_d/pid" ] || continue
-		[ "$(cat "$_mg_d/pid" 2>/dev/null)" = "$$" ] && rm -rf "$_mg_d"
+	for _mg_d in $(grep -lx "$$" "$MG_PORT_DIR"/*/pid 2>/dev/null); do
+		rm -rf "${_mg_d%/pid}"
 	done
 	exit "$_mg_rc"
 }

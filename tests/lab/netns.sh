@@ -7,7 +7,8 @@
 #
 # All addresses are in 198.18.0.0/15 (RFC 2544 benchmarking range) and
 # exist only inside the namespaces this script creates; nothing is added to
-# the root namespace.  Hops seen from the client: r1 = 1, r2 = 2, fw = 3,
+# the root namespace but /etc/netns/NS/{hosts,resolv.conf} (names of the
+# lab hosts; DNS pointed at 127.0.0.1 so no query leaves the lab).  Hops seen from the client: r1 = 1, r2 = 2, fw = 3,
 # server = 4.  Routers forward (ip_forward=1) and answer every expired probe
 # (icmp_ratelimit=0, so TTL-limited probes each get their time-exceeded).
 #
@@ -75,6 +76,20 @@ link()
 	nsx "$4" ip link set "$5" up
 }
 
+hosts()
+{
+	cat <<EOF
+127.0.0.1	localhost
+::1		localhost ip6-localhost ip6-loopback
+$NET.1.2	client.lab.test client
+$NET.1.1	r1.lab.test r1
+$NET.2.2	r2.lab.test r2
+$NET.3.2	fw.lab.test fw
+$NET.4.1	fw-inside.lab.test
+$NET.4.2	server.lab.test server
+EOF
+}
+
 env_out()
 {
 	cat <<EOF
@@ -97,6 +112,14 @@ EOF
 build()
 {
 	for n in $NODES; do
+		# ip netns exec bind-mounts /etc/netns/NS/* over /etc: the lab
+		# resolves its names from a hosts file and asks no real DNS
+		# server (127.0.0.1 refuses at once), so nothing is ever sent
+		# towards the machine's resolver from inside the lab
+		mkdir -p "/etc/netns/$P-$n" || return 1
+		printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' \
+		    >"/etc/netns/$P-$n/resolv.conf"
+		hosts >"/etc/netns/$P-$n/hosts"
 		ip netns add "$P-$n" || return 1
 		nsx "$n" ip link set lo up || return 1
 		nsx "$n" sysctl -qw net.ipv4.icmp_ratelimit=0 || return 1
@@ -136,6 +159,9 @@ cmd_down()
 			kill -KILL "$pid" 2>/dev/null
 		done
 		ip netns delete "$P-$n" 2>/dev/null
+	done
+	for n in $NODES; do
+		rm -rf "/etc/netns/$P-$n"
 	done
 	return 0
 }

@@ -187,6 +187,12 @@ ei_flow_new(struct emu_inline *ei, const struct pcap_pkt *k, uint64_t now)
 	ei_lru_append(ei, f);
 	ei->nflows++;
 	ei->st.flows++;
+	if (ei->cfg.log != NULL && ei->cfg.randomize_isn)
+		emu_log_printf(ei->cfg.log, "inline: %s:%u > %s:%u ISN offset "
+		    "C>S %+d S>C %+d (inside - outside)", f->peers.client_ip,
+		    f->port[0], f->peers.server_ip, f->port[1],
+		    (int)(int32_t)f->isn_off[0],
+		    (int)(int32_t)(0u - f->isn_off[1]));
 	return f;
 }
 

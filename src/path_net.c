@@ -62,6 +62,7 @@ pn_pcap(struct path_net *pn, char *errbuf)
 	char pe[PCAP_ERRBUF_SIZE], filter[256], t[INET_ADDRSTRLEN],
 	    s[INET_ADDRSTRLEN];
 	struct bpf_program prog;
+	int rc = 0;
 
 	inet_ntop(AF_INET, pn->target, t, sizeof(t));
 	inet_ntop(AF_INET, pn->source, s, sizeof(s));
@@ -72,10 +73,12 @@ pn_pcap(struct path_net *pn, char *errbuf)
 	if ((pn->pc = pcap_create("any", pe)) == NULL ||
 	    pcap_set_snaplen(pn->pc, PN_SNAPLEN) != 0 ||
 	    pcap_set_immediate_mode(pn->pc, 1) != 0 ||
-	    pcap_set_timeout(pn->pc, 10) != 0 || pcap_activate(pn->pc) < 0) {
+	    pcap_set_timeout(pn->pc, 10) != 0 ||
+	    (rc = pcap_activate(pn->pc)) < 0) {
 		util_errbuf(errbuf, MG_ERRBUF_SIZE, "capture: %s", pn->pc ?
 		    pcap_geterr(pn->pc) : pe);
-		return -1;
+		return pn->pc != NULL && rc == PCAP_ERROR_PERM_DENIED ?
+		    PATH_ENOPERM : -1;
 	}
 	if (pcap_compile(pn->pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
 	    pcap_setfilter(pn->pc, &prog) < 0) {
@@ -94,12 +97,26 @@ pn_pcap(struct path_net *pn, char *errbuf)
 	return 0;
 }
 
+/* -1 (errno EPERM/EACCES) when raw sockets are not allowed here. */
+static int
+pn_can_raw(void)
+{
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_TCP);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return errno == EPERM || errno == EACCES ? -1 : 0;
+}
+
 int
 path_net_open(struct path_net **out, const uint8_t target[4],
     uint8_t source[4], char *errbuf)
 {
 	char le[LIBNET_ERRBUF_SIZE];
 	struct path_net *pn;
+	int rc;
 
 	*out = NULL;
 	if (pn_source(target, source, errbuf) == -1)
@@ -108,19 +125,21 @@ path_net_open(struct path_net **out, const uint8_t target[4],
 	pn->fd = -1;
 	memcpy(pn->target, target, 4);
 	memcpy(pn->source, source, 4);
+	if (pn_can_raw() == -1) {
+		util_errbuf(errbuf, MG_ERRBUF_SIZE, "raw socket: %s",
+		    strerror(errno));
+		free(pn);
+		return PATH_ENOPERM;
+	}
 	le[0] = '\0';
-	errno = 0;
 	if ((pn->ln = libnet_init(LIBNET_RAW4, NULL, le)) == NULL) {
-		int perm = errno == EPERM || errno == EACCES ||
-		    strstr(le, "ermission") != NULL;
-
 		util_errbuf(errbuf, MG_ERRBUF_SIZE, "raw socket: %s", le);
 		free(pn);
-		return perm ? PATH_ENOPERM : -1;
-	}
-	if (pn_pcap(pn, errbuf) == -1) {
-		path_net_close(pn);
 		return -1;
+	}
+	if ((rc = pn_pcap(pn, errbuf)) < 0) {
+		path_net_close(pn);
+		return rc;
 	}
 	*out = pn;
 	return 0;

@@ -341,7 +341,8 @@ emu_proxy_cut_all(struct emu_proxy *px)
 {
 	struct emu_proxy_conn *c;
 
-	TAILQ_FOREACH(c, &px->conns, link) {
+	for (c = TAILQ_FIRST(&px->conns); c != NULL;
+	    c = TAILQ_NEXT(c, link)) {
 		if (c->pass || c->linepos != 0 || c->closing ||
 		    evbuffer_get_length(bufferevent_get_output(c->cli)) != 0)
 			continue;

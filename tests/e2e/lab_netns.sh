@@ -49,7 +49,8 @@ ip netns exec "$NS_CLIENT" swaks --server "$IP_SERVER:25" --timeout 30 \
 mg_mta wait-mail "$MG_TMP/postfix" 1 60 || mg_fail "no mail delivered"
 mg_mta mail "$MG_TMP/postfix" >"$MG_TMP/mail.txt"
 mg_assert_has "$MG_TMP/mail.txt" "Subject: via-lab-$$" "mail crossed the lab"
-mg_assert_has "$MG_TMP/postfix/log" "connect from unknown[$IP_CLIENT]" \
+seen_client="connect from client.lab.test[$IP_CLIENT]"
+mg_assert_has "$MG_TMP/postfix/log" "$seen_client" \
     "postfix saw the client's own address (no NAT)"
 mg_pass "client -> server mail through r1, r2, fw"
 
@@ -93,13 +94,13 @@ mg_start_bg orig ip netns exec "$NS_FW" "$MG_PYTHON" "$MG_TMP/orig.py" "$rport"
 mg_wait_port 0.0.0.0 "$rport" 20 "$MG_BG_PID" "$NS_FW" ||
     mg_fail "redirect listener did not start"
 $NETNS fw "$P" redirect "$rport" 25 || mg_fail "redirect rule"
-before=$(grep -c "connect from unknown\[$IP_CLIENT\]" "$MG_TMP/postfix/log")
+before=$(grep -cF "$seen_client" "$MG_TMP/postfix/log")
 ip netns exec "$NS_CLIENT" "$MG_PYTHON" "$top_srcdir/tests/lab/smtpchat.py" \
     "$IP_SERVER" 25 greet cmd:QUIT >"$MG_TMP/redir-chat" 2>&1
 mg_assert_has "$MG_TMP/redir-chat" \
     "S: 220 redirected orig=$IP_SERVER:25 peer=$IP_CLIENT" \
     "the fw's listener got the client's connection to the server"
-after=$(grep -c "connect from unknown\[$IP_CLIENT\]" "$MG_TMP/postfix/log")
+after=$(grep -cF "$seen_client" "$MG_TMP/postfix/log")
 mg_assert_eq "$after" "$before" "postfix saw no connection while redirected"
 $NETNS fw "$P" none
 mg_pass "fw redirect to a local port, SO_ORIGINAL_DST = $IP_SERVER:25"
@@ -109,4 +110,5 @@ mg_mta stop "$MG_TMP/postfix"
 $NETNS down "$P"
 [ "$(ip netns list | grep -c "^$P-")" -eq 0 ] ||
     mg_fail "namespaces left after down"
+ls -d /etc/netns/"$P"-* >/dev/null 2>&1 && mg_fail "/etc/netns/$P-* left"
 mg_pass "netns.sh down removed the lab"

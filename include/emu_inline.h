@@ -88,7 +88,7 @@ struct emu_inline_stats {
 	uint64_t	flows;		/* flows created */
 	uint64_t	expired;	/* ended (FIN/RST/idle) */
 	uint64_t	evicted;	/* pushed out at max_flows */
-	uint64_t	segments;	/* payload segments fed to the engine */
+	uint64_t	segments;	/* payload segments fed to engine */
 	uint64_t	retransmissions;
 	uint64_t	bytes_changed;	/* payload bytes that differ */
 	uint64_t	changed;	/* packets changed */
@@ -108,7 +108,7 @@ enum emu_inline_verdict {
 struct emu_inline;
 
 struct emu_inline *emu_inline_new(const struct emu_inline_cfg *cfg);
-void	emu_inline_free(struct emu_inline *ei);		/* NULL: no-op */
+void	emu_inline_free(struct emu_inline *ei);	/* NULL: no-op */
 
 /*
  * Process one raw IP packet pkt[0..len) received at now_us (monotonic

@@ -78,9 +78,9 @@ struct path_reply {
 	uint8_t		 from[4];	/* who sent the answer */
 	uint8_t		 target[4];	/* the probe's destination */
 	uint16_t	 our_port;	/* the probe's source port */
-	uint16_t	 dport;		/* the probe's destination port */
+	uint16_t	 dport;		/* the probe's destination */
 	uint8_t		 icmp_code;
-	struct path_syn	 quote;		/* ICMP: the SYN as it arrived there */
+	struct path_syn	 quote;		/* ICMP: the SYN as it arrived */
 	uint32_t	 seq, ack;	/* TCP answers */
 	uint16_t	 mss;		/* SYN-ACK's MSS, 0 none */
 };
@@ -114,7 +114,7 @@ enum path_field {
 };
 
 struct path_change {
-	unsigned	 first_diff;	/* first hop quoting a change; 0 none */
+	unsigned	 first_diff;	/* first hop quoting a change */
 	unsigned	 last_same;	/* last hop before it quoting ours */
 	uint32_t	 sent, seen;	/* numeric fields */
 };
@@ -177,7 +177,7 @@ struct path_net;
 int	path_net_open(struct path_net **pn, const uint8_t target[4],
 	    uint8_t source[4], char *errbuf);
 int	path_net_run(struct path_net *pn, struct path_run *pr, char *errbuf);
-void	path_net_close(struct path_net *pn);		/* NULL: no-op */
+void	path_net_close(struct path_net *pn);	/* NULL: no-op */
 
 /*
  * After opening the raw sockets: when running as root, become `user`

@@ -63,8 +63,8 @@ cp_target(const char *spec, uint8_t addr[4], uint16_t *port)
 	}
 	for (i = 0; i < n; i++)
 		if (a[i].ss.ss_family == AF_INET) {
-			memcpy(addr, &((struct sockaddr_in *)&a[i].ss)->sin_addr,
-			    4);
+			memcpy(addr, &((struct sockaddr_in *)
+			    &a[i].ss)->sin_addr, 4);
 			*port = t.port;
 			return 0;
 		}

@@ -201,7 +201,8 @@ path_reply_parse(const uint8_t *ip, size_t len, const uint8_t us[4],
 	if (proto != 1 || cursor_u8(&body, &type) < 0 ||
 	    cursor_u8(&body, &r->icmp_code) < 0 || cursor_skip(&body, 6) < 0)
 		return -1;
-	if (type == 11 && r->icmp_code == 0)	/* RFC 792: TTL in transit */
+	/* RFC 792: time exceeded, code 0 = TTL exceeded in transit */
+	if (type == 11 && r->icmp_code == 0)
 		r->type = PATH_ANS_TIMXCEED;
 	else if (type == 3)
 		r->type = PATH_ANS_UNREACH;

@@ -110,8 +110,9 @@ tpid=$MG_BG_PID
 $NETNS fw "$P" redirect "$rport" 25 || mg_fail "redirect rule"
 path proxy "$IP_SERVER:25"
 mg_assert_eq "$_prc" 1 "proxy: exit status (found)"
-mg_assert_has "$MG_TMP/proxy" "path: transparent proxy at hop 3: SYN-ACK for port 25 from $IP_SERVER after 3 hops, the server is 4 hops away" \
-    "proxy: named at hop 3"
+want="path: transparent proxy at hop 3: SYN-ACK for port 25 from $IP_SERVER"
+want="$want after 3 hops, the server is 4 hops away"
+mg_assert_has "$MG_TMP/proxy" "$want" "proxy: named at hop 3"
 mg_assert_has "$MG_TMP/proxy" "   3  $IP_SERVER SYN-ACK" \
     "proxy: SYN-ACK at hop 3"
 mg_assert_has "$MG_TMP/proxy" "path: server reached at hop 4" \
@@ -179,25 +180,29 @@ mg_assert_has "$MG_TMP/diff.out" "ISN offset S>C: $sc (inside - outside)" \
 mg_assert_has "$MG_TMP/diff.out" "greeting masked" "diff: greeting range"
 mg_assert_has "$MG_TMP/diff.out" "EHLO keyword masked" "diff: EHLO ranges"
 # independent oracle: the SYN's sequence numbers on each link
-o=$(tcpdump -S -nn -r "$MG_TMP/$IF_FW_OUT.pcap" "tcp[tcpflags] == tcp-syn and src port $port" 2>/dev/null |
-    sed -n 's/.* seq \([0-9]*\),.*/\1/p' | head -n 1)
-i=$(tcpdump -S -nn -r "$MG_TMP/$IF_FW_IN.pcap" "tcp[tcpflags] == tcp-syn and src port $port" 2>/dev/null |
-    sed -n 's/.* seq \([0-9]*\),.*/\1/p' | head -n 1)
+synseq()
+{
+	tcpdump -S -nn -r "$1" "tcp[tcpflags] == tcp-syn and src port $port" \
+	    2>/dev/null | sed -n 's/.* seq \([0-9]*\),.*/\1/p' | head -n 1
+}
+o=$(synseq "$MG_TMP/$IF_FW_OUT.pcap")
+i=$(synseq "$MG_TMP/$IF_FW_IN.pcap")
+[ -n "$o" ] && [ -n "$i" ] || mg_fail "SYN sequence numbers not found"
 want=$("$MG_PYTHON" -c 'import sys
 d = (int(sys.argv[2]) - int(sys.argv[1])) % 2**32
 print("%+d" % (d - 2**32 if d >= 2**31 else d))' "$o" "$i")
 mg_assert_eq "$cs" "$want" "client SYN seq inside - outside (tcpdump)"
 $NETNS fw "$P" none
 mg_kill "$ipid"
-mg_assert_has "$inlog" "inline: " "emulator summary"
+mg_wait_has "$inlog" "packets changed" 10 || mg_fail "no inline summary"
 mg_pass "inline captures: ISN offsets $cs / $sc and rewritten ranges found"
 
 # 4. MSS clamp on the fw
 $NETNS fw "$P" mss 1380 || mg_fail "mss clamp rule"
 path mss "$BEYOND:25" --max-hops 5
 mg_assert_eq "$_prc" 1 "mss: exit status (found)"
-mg_assert_has "$MG_TMP/mss" "path: port 25 mss clamped at hop 3 (sent 1460, hop 4 quotes 1380)" \
-    "mss: port 25 clamped at hop 3"
+want="path: port 25 mss clamped at hop 3 (sent 1460, hop 4 quotes 1380)"
+mg_assert_has "$MG_TMP/mss" "$want" "mss: port 25 clamped at hop 3"
 mg_assert_has "$MG_TMP/mss" "path: port 1 mss clamped at hop 3" \
     "mss: control port clamped at hop 3"
 mg_assert_lacks "$MG_TMP/mss" "seq rewritten" "mss: ISN untouched"

@@ -84,7 +84,7 @@ pk(uint8_t *out, const struct ep *a, const struct ep *b, uint32_t seq,
     const void *pay, size_t paylen)
 {
 	size_t ihl = a->af == AF_INET ? 20 : 40, thl = 20 + optlen;
-	size_t alen = a->af == AF_INET ? 4 : 16, tot = ihl + thl + paylen;
+	size_t tot = ihl + thl + paylen;
 	uint8_t *t = out + ihl;
 
 	memset(out, 0, tot);
@@ -115,7 +115,6 @@ pk(uint8_t *out, const struct ep *a, const struct ep *b, uint32_t seq,
 	if (paylen)
 		memcpy(t + thl, pay, paylen);
 	emu_inline_tcp_csum(a->af, a->addr, b->addr, t, thl + paylen);
-	(void)alen;
 	return tot;
 }
 

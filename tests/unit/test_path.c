@@ -5,7 +5,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <pcap/pcap.h>
@@ -117,9 +120,9 @@ test_syn_default(void **state)
 
 static const struct parse_case {
 	const char	*name;
-	int		 kind;		/* 0 icmp quote, 1 synack, 2 rst */
+	int		 kind;		/* 0 icmp, 1 synack, 2 rst */
 	uint8_t		 icmp_type;
-	size_t		 quote_tcp;	/* TCP bytes quoted (0: whole) */
+	size_t		 quote_tcp;	/* TCP bytes quoted, 0 all */
 	uint16_t	 mss_seen;	/* quote rewritten to this MSS */
 	uint32_t	 seq_add;	/* quote's seq shifted */
 	int		 rc;
@@ -229,7 +232,7 @@ struct hop_script {
 	enum path_ans	 ans[PATH_KINDS];	/* NONE: silent */
 	uint16_t	 mss;		/* quoted MSS, 0 as sent */
 	uint32_t	 seq_add[PATH_KINDS];	/* quoted seq shift */
-	const uint8_t	*from;		/* answer source (NULL: hop) */
+	const uint8_t	*from;		/* answer source, NULL hop */
 };
 
 static const struct an_case {
@@ -237,7 +240,7 @@ static const struct an_case {
 	struct hop_script	 hop[6];
 	unsigned		 nhops;
 	unsigned		 server_hop, proxy_hop;
-	enum path_field		 field;		/* PATH_F__COUNT: none */
+	enum path_field		 field;	/* PATH_F__COUNT: none */
 	enum path_kind		 kind;
 	unsigned		 last_same, first_diff;
 } an_cases[] = {
@@ -394,6 +397,74 @@ test_match(void **state)
 	assert_null(path_run_match(&pr, &r, 0));
 }
 
+static const struct drop_case {
+	const char	*name;
+	const char	*user;		/* --user */
+	const char	*sudo_uid;	/* SUDO_UID/SUDO_GID, NULL unset */
+	int		 rc;		/* path_drop_privs() as root */
+	long		 uid;		/* uid after it, -1 root stays */
+} drop_cases[] = {
+	{ "--user nobody", "nobody", NULL, 1, 65534 },
+	{ "sudo", NULL, "65534", 1, 65534 },
+	{ "root, not sudo: kept", NULL, NULL, 0, -1 },
+	{ "unknown user", "mg-no-such-user", NULL, -1, -1 },
+	{ NULL, NULL, NULL, 0, 0 }
+};
+
+/* In a child (the drop is for good): the uid after, and no way back. */
+static int
+drop_child(const struct drop_case *c)
+{
+	char err[256];
+	int rc;
+
+	if (c->sudo_uid != NULL) {
+		setenv("SUDO_UID", c->sudo_uid, 1);
+		setenv("SUDO_GID", c->sudo_uid, 1);
+	} else {
+		unsetenv("SUDO_UID");
+		unsetenv("SUDO_GID");
+	}
+	rc = path_drop_privs(c->user, err);
+	if (rc != c->rc)
+		return 1;
+	if (c->uid >= 0 && (getuid() != (uid_t)c->uid ||
+	    geteuid() != (uid_t)c->uid || setuid(0) == 0 ||
+	    getgroups(0, NULL) != 0))
+		return 2;
+	if (c->uid < 0 && getuid() != 0)
+		return 3;
+	return 0;
+}
+
+/* Privileges: dropped to --user, or to SUDO_UID, else kept (root only;
+ * not root: nothing to drop). */
+static void
+test_drop_privs(void **state)
+{
+	const struct drop_case *c;
+	char err[256];
+	pid_t pid;
+	int st;
+
+	(void)state;
+	if (geteuid() != 0) {
+		assert_int_equal(path_drop_privs("nobody", err), 0);
+		return;
+	}
+	for (c = drop_cases; c->name != NULL; c++) {
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0)
+			_exit(drop_child(c));
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_true(WIFEXITED(st));
+		if (WEXITSTATUS(st) != 0)
+			fail_msg("%s: child status %d", c->name,
+			    WEXITSTATUS(st));
+	}
+}
+
 int
 main(void)
 {
@@ -402,6 +473,7 @@ main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_analyze),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_drop_privs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

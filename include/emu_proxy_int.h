@@ -63,6 +63,8 @@ struct emu_proxy {
 	size_t			 nconns;
 	unsigned long		 next_id;
 	struct emu_proxy_stats	 st;
+	uint64_t		 refuse_logged_us;	/* last cap line */
+	uint64_t		 refuse_quiet;	/* refusals not logged */
 	int			 stopping;
 };
 

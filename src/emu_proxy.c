@@ -138,8 +138,17 @@ emu_proxy_accept(struct evconnlistener *l, evutil_socket_t fd,
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
 		(void)close(fd);
 		px->st.refused_cap++;
+		/* At most one line a second under a flood. */
+		if (util_mono_us() - px->refuse_logged_us < 1000000 &&
+		    px->refuse_logged_us != 0) {
+			px->refuse_quiet++;
+			return;
+		}
 		emu_log_printf(px->cfg.log, "refused %s: %zu connections open "
-		    "(--max-conns %u)", peer, px->nconns, max);
+		    "(--max-conns %u)%s", peer, px->nconns, max,
+		    px->refuse_quiet ? "; more refused, not logged" : "");
+		px->refuse_logged_us = util_mono_us();
+		px->refuse_quiet = 0;
 		return;
 	}
 	emu_proxy_nodelay(fd);

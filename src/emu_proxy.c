@@ -356,7 +356,8 @@ emu_proxy_cut_all(struct emu_proxy *px)
 		    evbuffer_get_length(bufferevent_get_output(c->cli)) != 0)
 			continue;
 		(void)send(bufferevent_getfd(c->cli), emu_proxy_421_stop,
-		    sizeof(emu_proxy_421_stop) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		    sizeof(emu_proxy_421_stop) - 1,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
 }
 

@@ -30,9 +30,12 @@
  *    that direction (the rest is copied as is, counted).
  *  - A segment the engine suppresses entirely (pix-4.1 answering a
  *    command itself, the pix-5.1 end-of-data bug) is left out of the
- *    output and later sequence/ack numbers are shifted to match.  Partial
- *    cuts and the box's own answers (inject) cannot be represented in a
- *    capture of the original packets: they are counted, bytes kept.
+ *    output; cut bytes inside a segment are removed from it (IP length
+ *    and checksums fixed); later sequence/ack numbers shift to match.
+ *  - The box's own answers (pix-4.1 "250 OK", 421 before a drop) are
+ *    written as a frame from the server's address right after the
+ *    client's segment (headers copied, addresses and ports swapped, no
+ *    TCP options); later server sequence numbers move up by its length.
  *  - After a drop (ASA drop-connection) the rest of the flow is left out.
  *
  * Errors: -1 with a message in errbuf (MG_ERRBUF_SIZE) naming the file,
@@ -57,7 +60,8 @@ struct emu_replay_stats {
 	uint64_t	retransmissions;
 	uint64_t	suppressed;	/* records left out (engine suppress) */
 	uint64_t	dropped;	/* records left out after a drop */
-	uint64_t	partial_cuts;	/* cuts not applied */
+	uint64_t	partial_cuts;	/* cuts that could not be applied */
+	uint64_t	injected;	/* box answers written as frames */
 	uint64_t	injects;	/* box answers not representable */
 	uint64_t	gaps;		/* directions given up (gap/reorder) */
 	uint64_t	truncated;	/* segments cut by the snap length */

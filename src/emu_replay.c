@@ -8,6 +8,7 @@
 #include <pcap/pcap.h>
 
 #include "emu_replay.h"
+#include "emu_replay_int.h"
 #include "emu_rewrite.h"
 #include "mg_limits.h"
 #include "pcap_in.h"
@@ -41,6 +42,10 @@ struct rp {
 	struct rp_flow	*bucket[RP_BUCKETS];
 	uint64_t	 nflows;
 	struct emu_actions act;
+	uint8_t		*inj;		/* frame of the box's own answer */
+	size_t		 inj_len;	/* 0: none for this record */
+	struct pcap_pkthdr inj_h;
+	uint32_t	 seg_end;	/* seq after the current segment */
 };
 
 /* xorshift32: deterministic offsets from the seed. */
@@ -171,118 +176,77 @@ rp_flows_free(struct rp *r)
 		}
 }
 
+/*
+ * The box answered the client itself (pix-4.1 "250 OK", a 421 before a
+ * drop): a frame from the server's address right after the client's
+ * segment; later server sequence numbers move up by its length.
+ */
 static void
-rp_put32(uint8_t *p, uint32_t v)
+rp_inject(struct rp *r, struct rp_flow *f, struct rp_rec *rec)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
+	struct emu_actions *a = &r->act;
+	uint32_t seq, ack;
+	size_t n;
 
-/* One's complement sum of 16-bit big-endian words (RFC 1071). */
-static uint32_t
-rp_sum(uint32_t sum, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-rp_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/* Full TCP checksum with the pseudo-header (RFC 9293 3.1, RFC 8200 8.1). */
-static void
-rp_csum_full(const struct pcap_pkt *k, uint8_t *tcp, size_t tcplen)
-{
-	uint8_t ph[40];
-	size_t n = k->af == AF_INET ? 4 : 16;
-	uint32_t sum;
-	uint16_t c;
-
-	memset(ph, 0, sizeof(ph));
-	memcpy(ph, k->src, n);
-	memcpy(ph + n, k->dst, n);
-	if (k->af == AF_INET) {
-		ph[9] = 6;
-		ph[10] = (uint8_t)(tcplen >> 8);
-		ph[11] = (uint8_t)tcplen;
-		sum = rp_sum(0, ph, 12);
-	} else {
-		rp_put32(ph + 32, (uint32_t)tcplen);
-		ph[39] = 6;
-		sum = rp_sum(0, ph, 40);
+	if (!f->have_base[EMU_S2C] || !rec->ip_ok) {
+		r->st->injects++;	/* cannot be represented */
+		return;
 	}
-	tcp[16] = tcp[17] = 0;
-	c = (uint16_t)~rp_fold(rp_sum(sum, tcp, tcplen));
-	tcp[16] = (uint8_t)(c >> 8);
-	tcp[17] = (uint8_t)c;
-}
-
-/* Incremental update (RFC 1624 eqn. 3) for a truncated segment. */
-static void
-rp_csum_incr(uint8_t *tcp, const uint8_t *old, size_t n)
-{
-	uint32_t sum = (uint32_t)(uint16_t)~((uint32_t)tcp[16] << 8 | tcp[17]);
-	size_t i;
-	uint16_t c, o, w;
-
-	for (i = 0; i < n; i += 2) {
-		if (i == 16)
-			continue;
-		o = (uint16_t)(old[i] << 8 | (i + 1 < n ? old[i + 1] : 0));
-		w = (uint16_t)(tcp[i] << 8 | (i + 1 < n ? tcp[i + 1] : 0));
-		if (o != w)
-			sum += (uint16_t)~o + (uint32_t)w;
-	}
-	c = (uint16_t)~rp_fold(sum);
-	tcp[16] = (uint8_t)(c >> 8);
-	tcp[17] = (uint8_t)c;
+	seq = f->base[EMU_S2C] + (uint32_t)emu_conn_offset(f->ec, EMU_S2C) -
+	    f->delta[EMU_S2C] + f->isn_off[EMU_S2C];
+	ack = r->seg_end - f->delta[EMU_C2S] +
+	    f->isn_off[EMU_C2S];
+	r->inj = xreallocarray(r->inj, rec->tcp_off + 20 + a->inject.len, 1);
+	n = rp_inject_frame(rec, a->inject.data, a->inject.len, seq, ack,
+	    r->inj);
+	if (n == 0)
+		return;
+	r->inj_h = rec->h;
+	r->inj_h.caplen = r->inj_h.len = (bpf_u_int32)n;
+	r->inj_len = n;
+	f->delta[EMU_S2C] -= (uint32_t)a->inject.len;
+	r->st->injected++;
 }
 
 /* Feed new bytes at the engine's offset; returns 0 keep, 1 leave out. */
 static int
-rp_feed(struct rp *r, struct rp_flow *f, int d, uint8_t *pay, size_t n)
+rp_feed(struct rp *r, struct rp_flow *f, int d, struct rp_rec *rec,
+    size_t pay_off, size_t n)
 {
 	struct emu_actions *a = &r->act;
+	size_t removed;
+	int out = 0;
 
-	if (emu_rewrite_segment(f->ec, d, pay, n, a) < 0)
+	if (emu_rewrite_segment(f->ec, d, rec->b + pay_off, n, a) < 0)
 		return 0;
 	r->st->segments++;
-	if (a->inject.len > 0)
-		r->st->injects++;
 	if (a->drop) {
 		f->dropped = 1;
-		return 1;
-	}
-	if (a->suppress) {
+		out = 1;
+	} else if (a->suppress) {
 		f->delta[d] += (uint32_t)n;
 		r->st->suppressed++;
-		return 1;
+		out = 1;
+	} else if (a->ncuts > 0) {
+		removed = rp_rec_cut(rec, pay_off, n, a);
+		if (removed > 0)
+			f->delta[d] += (uint32_t)removed;
+		else
+			r->st->partial_cuts++;
 	}
-	if (a->ncuts > 0)
-		r->st->partial_cuts++;
-	return 0;
+	if (a->inject.len > 0)
+		rp_inject(r, f, rec);
+	return out;
 }
 
 /* Rewrite the payload of one segment of direction d; 1: leave it out. */
 static int
-rp_payload(struct rp *r, struct rp_flow *f, int d, const struct pcap_pkt *k,
-    uint8_t *pay)
+rp_payload(struct rp *r, struct rp_flow *f, int d, struct rp_rec *rec)
 {
+	const struct pcap_pkt *k = &rec->k;
 	uint64_t cur64 = emu_conn_offset(f->ec, d);
 	uint32_t off = k->seq - f->base[d], cur = (uint32_t)cur64, back;
-	size_t n = k->paylen, old;
+	size_t n = k->paylen, old, pay_off = (size_t)(k->payload - rec->b);
 
 	if (k->paylen < k->paylen_wire) {
 		r->st->truncated++;
@@ -290,14 +254,15 @@ rp_payload(struct rp *r, struct rp_flow *f, int d, const struct pcap_pkt *k,
 		return 0;
 	}
 	if (off == cur)
-		return rp_feed(r, f, d, pay, n);
+		return rp_feed(r, f, d, rec, pay_off, n);
 	back = cur - off;
 	if (back > 0 && back <= EMU_HISTORY_MAX) {
 		r->st->retransmissions++;
 		old = back < n ? back : n;
-		(void)emu_rewrite_history(f->ec, d, cur64 - back, pay, old);
+		(void)emu_rewrite_history(f->ec, d, cur64 - back,
+		    rec->b + pay_off, old);
 		if (n > old)
-			return rp_feed(r, f, d, pay + old, n - old);
+			return rp_feed(r, f, d, rec, pay_off + old, n - old);
 		return 0;
 	}
 	r->st->gaps++;
@@ -305,15 +270,27 @@ rp_payload(struct rp *r, struct rp_flow *f, int d, const struct pcap_pkt *k,
 	return 0;
 }
 
+static void
+rp_base(struct rp_flow *f, int d, const struct pcap_pkt *k)
+{
+	if (k->flags & PCAP_TCP_SYN) {
+		f->base[d] = k->seq + 1;
+		f->have_base[d] = 1;
+	} else if (!f->have_base[d] && k->paylen > 0) {
+		f->base[d] = k->seq;	/* capture started mid-connection */
+		f->have_base[d] = 1;
+	}
+}
+
 /* Process one decoded TCP record in place; 1: leave it out. */
 static int
-rp_tcp(struct rp *r, const struct pcap_pkt *k, uint8_t *rec)
+rp_tcp(struct rp *r, struct rp_rec *rec)
 {
+	const struct pcap_pkt *k = &rec->k;
 	struct rp_flow *f;
-	uint8_t *tcp = (uint8_t *)rec + (k->opts - rec) - 20;
-	uint8_t *pay = k->payload ? rec + (k->payload - rec) : NULL;
-	uint8_t *old;
-	size_t hl = 20 + (size_t)k->optlen, caplen_tcp = hl + k->paylen;
+	uint8_t *tcp, *old;
+	size_t hl = 20 + (size_t)k->optlen, oldlen = hl + k->paylen, i;
+	uint32_t delta[2];
 	int d, out = 0;
 
 	if ((f = rp_flow_get(r, k, &d)) == NULL)
@@ -322,31 +299,28 @@ rp_tcp(struct rp *r, const struct pcap_pkt *k, uint8_t *rec)
 		r->st->dropped++;
 		return 1;
 	}
-	old = xmalloc(caplen_tcp);
-	memcpy(old, tcp, caplen_tcp);
-	if (k->flags & PCAP_TCP_SYN) {
-		f->base[d] = k->seq + 1;
-		f->have_base[d] = 1;
-	} else if (!f->have_base[d] && k->paylen > 0) {
-		f->base[d] = k->seq;	/* capture started mid-connection */
-		f->have_base[d] = 1;
-	}
+	rp_rec_locate(rec);
+	tcp = rec->b + rec->tcp_off;
+	old = xmalloc(oldlen);
+	memcpy(old, tcp, oldlen);
+	rp_base(f, d, k);
+	r->seg_end = k->seq + (uint32_t)k->paylen;
+	/* this segment's numbers move by what was left out before it; its
+	 * own cuts and the box's answer after it move later segments */
+	delta[0] = f->delta[0];
+	delta[1] = f->delta[1];
 	if (k->paylen > 0 && f->inspect && !f->broken[d] &&
 	    !emu_conn_dropped(f->ec))
-		out = rp_payload(r, f, d, k, pay);
+		out = rp_payload(r, f, d, rec);
 	if (f->dropped)
 		r->st->dropped++;
-	rp_put32(tcp + 4, k->seq - f->delta[d] + f->isn_off[d]);
+	rp_put32(tcp + 4, k->seq - delta[d] + f->isn_off[d]);
 	if (k->flags & PCAP_TCP_ACK)
-		rp_put32(tcp + 8, k->ack - f->delta[!d] + f->isn_off[!d]);
-	if (memcmp(old, tcp, caplen_tcp) != 0) {
-		if (pay != NULL)
-			for (size_t i = 0; i < k->paylen; i++)
-				r->st->bytes_changed += pay[i] != old[hl + i];
-		if (k->paylen == k->paylen_wire)
-			rp_csum_full(k, tcp, caplen_tcp);
-		else
-			rp_csum_incr(tcp, old, caplen_tcp);
+		rp_put32(tcp + 8, k->ack - delta[!d] + f->isn_off[!d]);
+	if (hl + k->paylen != oldlen || memcmp(old, tcp, oldlen) != 0) {
+		for (i = 0; i < k->paylen && hl + i < oldlen; i++)
+			r->st->bytes_changed += tcp[hl + i] != old[hl + i];
+		rp_tcp_csum(rec, old, oldlen);
 	}
 	free(old);
 	return out;
@@ -358,27 +332,34 @@ rp_loop(struct rp *r, pcap_t *pc, pcap_dumper_t *pd, const char *in,
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	struct pcap_pkt k;
-	uint8_t *rec = NULL;
-	int dlt = pcap_datalink(pc), rc, skip;
+	struct rp_rec rec;
+	uint8_t *b = NULL;
+	int rc, skip;
 
+	memset(&rec, 0, sizeof(rec));
+	rec.dlt = pcap_datalink(pc);
 	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
 		r->st->records++;
-		rec = xreallocarray(rec, h->caplen + 1, 1);
-		memcpy(rec, data, h->caplen);
-		memset(&k, 0, sizeof(k));
+		b = xreallocarray(b, h->caplen + 1, 1);
+		memcpy(b, data, h->caplen);
+		rec.b = b;
+		rec.h = *h;
+		memset(&rec.k, 0, sizeof(rec.k));
+		r->inj_len = 0;
 		skip = 0;
-		if (pcap_in_decode(dlt, rec, h->caplen, &k) == 0 &&
-		    k.opts != NULL) {
+		if (pcap_in_decode(rec.dlt, b, h->caplen, &rec.k) == 0 &&
+		    rec.k.opts != NULL) {
 			r->st->tcp++;
-			skip = rp_tcp(r, &k, rec);
+			skip = rp_tcp(r, &rec);
 		}
 		if (!skip) {
-			pcap_dump((u_char *)pd, h, rec);
+			pcap_dump((u_char *)pd, &rec.h, b);
 			r->st->written++;
 		}
+		if (r->inj_len > 0)
+			pcap_dump((u_char *)pd, &r->inj_h, r->inj);
 	}
-	free(rec);
+	free(b);
 	if (rc == -1) {
 		util_errbuf(errbuf, MG_ERRBUF_SIZE, "%s: record %llu: %s", in,
 		    (unsigned long long)r->st->records + 1, pcap_geterr(pc));
@@ -431,6 +412,7 @@ emu_replay_run_log(const struct emu_profile *p, const char *in,
 	pcap_close(pc);
 	emu_actions_free(&r->act);
 	rp_flows_free(r);
+	free(r->inj);
 	free(r);
 	return rc;
 }

@@ -198,6 +198,7 @@ struct rec {
 	uint8_t		flags;
 	char		payload[256];
 	int		csum_ok;
+	int		ip_ok;		/* IPv4 header checksum and length */
 };
 
 static size_t
@@ -225,6 +226,8 @@ read_back(const char *path, struct rec *out, size_t max)
 			memcpy(out[n].payload, k.payload, k.paylen);
 		out[n].csum_ok = tcp_verify(d + 14, k.opts - 20,
 		    20 + k.optlen + k.paylen) == 0xffff;
+		out[n].ip_ok = csum(d + 14, 20, 0) == 0xffff &&
+		    (size_t)(d[16] << 8 | d[17]) == h->caplen - 14;
 		n++;
 	}
 	pcap_close(pc);
@@ -334,12 +337,18 @@ test_replay_suppress(void **state)
 	write_pcap(in, pix41_session);
 	assert_int_equal(emu_replay_run_log(emu_profile_builtin("pix-4.1"),
 	    in, out, 0, 0, NULL, &st, err), 0);
-	assert_int_equal(read_back(out, r, 8), 5);
-	assert_true(st.suppressed == 1 && st.injects == 1);
-	assert_string_equal(r[3].payload, "HELO a\r\n");
-	assert_int_equal(r[3].seq, isn[C] + 1);		/* shifted back 8 */
-	assert_int_equal(r[4].ack, isn[C] + 9);
-	assert_true(r[3].csum_ok && r[4].csum_ok);
+	assert_int_equal(read_back(out, r, 8), 6);
+	assert_true(st.suppressed == 1 && st.injected == 1 && st.injects == 0);
+	/* the box's answer, from the server's address, after the EHLO */
+	assert_int_equal(r[3].dir, S);
+	assert_string_equal(r[3].payload, "250 OK\r\n");
+	assert_int_equal(r[3].seq, isn[S] + 9);
+	assert_int_equal(r[3].ack, isn[C] + 1);
+	assert_string_equal(r[4].payload, "HELO a\r\n");
+	assert_int_equal(r[4].seq, isn[C] + 1);		/* shifted back 8 */
+	assert_int_equal(r[5].seq, isn[S] + 17);	/* moved up 8 */
+	assert_int_equal(r[5].ack, isn[C] + 9);
+	assert_true(r[3].csum_ok && r[4].csum_ok && r[5].csum_ok);
 	unlink(in);
 	unlink(out);
 }
@@ -396,6 +405,52 @@ verify6(const uint8_t *f, size_t n)
 	for (i = 0; i < 40; i += 2)
 		sum += (uint32_t)ph[i] << 8 | ph[i + 1];
 	return csum(f + 40, n - 40, sum) == 0xffff;
+}
+
+/* A refused command pipelined with an allowed one: only its bytes go. */
+static const struct tpkt pix41_pipelined[] = {
+	{ C, SYN, 0, 0, NULL },
+	{ S, SYN | ACK, 0, 1, NULL },
+	{ S, PSH | ACK, 1, 1, "220 mx\r\n" },
+	{ C, PSH | ACK, 1, 9, "EHLO a\r\nHELO a\r\n" },
+	{ S, PSH | ACK, 9, 17, "250 mx\r\n" },
+	{ C, PSH | ACK, 17, 17, "QUIT\r\n" },
+	{ 0, 0, 0, 0, NULL }
+};
+
+static void
+test_replay_partial_cut(void **state)
+{
+	char in[] = "/tmp/test_emu_replay_pcXXXXXX";
+	char out[] = "/tmp/test_emu_replay_pdXXXXXX", err[MG_ERRBUF_SIZE];
+	struct emu_replay_stats st;
+	struct rec r[8];
+	size_t i, n;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(in);
+	close(fd);
+	fd = mkstemp(out);
+	close(fd);
+	write_pcap(in, pix41_pipelined);
+	assert_int_equal(emu_replay_run_log(emu_profile_builtin("pix-4.1"),
+	    in, out, 0, 0, NULL, &st, err), 0);
+	n = read_back(out, r, 8);
+	assert_int_equal(n, 7);
+	assert_true(st.partial_cuts == 0 && st.injected == 1);
+	assert_string_equal(r[3].payload, "HELO a\r\n");
+	assert_int_equal(r[3].len, 54 + 8);
+	assert_int_equal(r[3].seq, isn[C] + 1);
+	assert_string_equal(r[4].payload, "250 OK\r\n");
+	assert_int_equal(r[4].ack, isn[C] + 9);
+	assert_int_equal(r[5].seq, isn[S] + 17);
+	assert_int_equal(r[5].ack, isn[C] + 9);
+	assert_int_equal(r[6].seq, isn[C] + 9);
+	for (i = 0; i < n; i++)
+		assert_true(r[i].csum_ok && r[i].ip_ok);
+	unlink(in);
+	unlink(out);
 }
 
 static void
@@ -488,6 +543,7 @@ main(void)
 		cmocka_unit_test(test_replay_pcapng),
 		cmocka_unit_test(test_replay_suppress),
 		cmocka_unit_test(test_replay_ipv6),
+		cmocka_unit_test(test_replay_partial_cut),
 		cmocka_unit_test(test_replay_errors),
 		cmocka_unit_test(test_replay_public),
 	};

@@ -142,6 +142,50 @@ mg_assert_has "$MG_TMP/c4.out" \
     '500 5.5.1 Command unrecognized: "XXXXXXXXXXX"\r\n' "X-filled verb"
 mg_pass "asa + sendmail: goodmorning reaches the server X-filled"
 
+# 4b. BDAT (CHUNKING): through off it delivers; through asa the verb is
+#     X-filled and the chunk is read as commands (symptom: garbled or
+#     missing attachments).
+cat >"$MG_TMP/bdat.py" <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+s.settimeout(20)
+f = s.makefile("rb")
+def reply():
+    out = b""
+    while True:
+        l = f.readline()
+        out += l
+        if not l or l[3:4] != b"-":
+            return out.decode().rstrip("\r\n").split("\r\n")[-1]
+reply()
+for cmd in (b"EHLO c.example\r\n", b"MAIL FROM:<a@example.net>\r\n",
+            b"RCPT TO:<b@example.com>\r\n"):
+    s.sendall(cmd)
+    reply()
+body = b"Subject: bdat\r\n\r\nchunked\r\n"
+s.sendall(b"BDAT %d LAST\r\n" % len(body) + body)
+print("bdat", reply())
+s.sendall(b"QUIT\r\n")
+print("quit", reply())
+EOF
+mkdir "$MG_TMP/sp4"
+start_port0 bdat-off --profile off --upstream builtin:exchange2003 \
+    --spool "$MG_TMP/sp4"
+"$MG_PYTHON" "$MG_TMP/bdat.py" "$EMU_PORT" >"$MG_TMP/c4b.out" ||
+    mg_fail "bdat client (off)"
+mg_assert_has "$MG_TMP/c4b.out" 'bdat 250 2.6.0 <'
+grep -l 'Subject: bdat' "$MG_TMP"/sp4/*.eml >/dev/null ||
+    mg_fail "BDAT message not spooled"
+start_port0 bdat-asa --profile asa --upstream builtin:exchange2003 \
+    --server-log "$MG_TMP/srv4b.log"
+"$MG_PYTHON" "$MG_TMP/bdat.py" "$EMU_PORT" >"$MG_TMP/c4c.out" ||
+    mg_fail "bdat client (asa)"
+mg_assert_has "$MG_TMP/c4c.out" 'bdat 500 5.3.3 Unrecognized command'
+mg_assert_has "$MG_TMP/srv4b.log" '<<< XXXXXXXXXXXX\n' "BDAT line X-filled"
+mg_assert_has "$MG_TMP/srv4b.log" '<<< XXXXXXXXXXXXX\n' \
+    "chunk read as a command and X-filled"
+mg_pass "BDAT: delivered through off; X-filled through asa, chunk read as commands"
+
 # 5. --set and --profile-file reach the engine.
 start_port0 set5 --profile asa --set banner=none \
     --upstream builtin:postfix

@@ -137,6 +137,14 @@ void		 emu_conn_free(struct emu_conn *c);	/* NULL: no-op */
  */
 void	emu_conn_set_hold(struct emu_conn *c, int on);
 
+/*
+ * Replay mode (offline captures, off by default): the server in the
+ * capture also answered the commands the box kept from it (pix-4.1
+ * answers them itself).  In replay mode those server replies are cut, so
+ * the rewritten capture shows what a client behind the box would see.
+ */
+void	emu_conn_set_replay(struct emu_conn *c, int on);
+
 /* Rewrite one segment in place (len unchanged); fills *act. */
 int	emu_rewrite_segment(struct emu_conn *c, enum emu_dir d, uint8_t *buf,
 	    size_t len, struct emu_actions *act);

@@ -138,6 +138,7 @@ rp_flow_new(struct rp *r, const struct pcap_pkt *k, unsigned h)
 	f->peers.client_port = f->port[0];
 	f->peers.server_port = f->port[1];
 	f->ec = emu_conn_new(r->p, r->log, &f->peers);
+	emu_conn_set_replay(f->ec, 1);
 	f->next = r->bucket[h];
 	r->bucket[h] = f;
 	r->nflows++;

@@ -125,6 +125,12 @@ emu_conn_set_hold(struct emu_conn *c, int on)
 	c->hold = on != 0;
 }
 
+void
+emu_conn_set_replay(struct emu_conn *c, int on)
+{
+	c->replay = on != 0;
+}
+
 uint64_t
 emu_conn_offset(const struct emu_conn *c, enum emu_dir d)
 {

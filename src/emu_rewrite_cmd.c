@@ -292,6 +292,8 @@ emu_cmd_eol(struct emu_conn *c, struct emu_actions *a)
 		 * "goodmorning" test: "OK"). */
 		emu_inject(a, c->p->answer_text);
 		emu_inject(a, "\r\n");
+		if (c->replay)	/* the captured server answered it too */
+			emu_pend_push(c, EMU_PEND_SWALLOW);
 	} else if (cs->verdict == EMU_V_REFUSED)
 		emu_pend_push(c, EMU_PEND_OTHER);
 	else

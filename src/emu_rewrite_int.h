@@ -19,6 +19,7 @@ enum emu_pend {
 	EMU_PEND_BDAT,
 	EMU_PEND_EOD,
 	EMU_PEND_AUTH,		/* AUTH or one of its continuation lines */
+	EMU_PEND_SWALLOW,	/* replay: the box answered, cut the reply */
 };
 
 /* Client side mode. */
@@ -106,6 +107,7 @@ struct emu_conn {
 	struct emu_log	*log;
 	struct emu_peers peers;
 	int		 hold;
+	int		 replay;
 	int		 dropped;
 	int		 passthrough;
 	uint64_t	 off[2];

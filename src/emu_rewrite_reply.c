@@ -231,7 +231,9 @@ emu_reply_byte(struct emu_conn *c, uint8_t *buf, size_t len, size_t i,
 		ss->code[ss->lineoff] = b;
 	else if (ss->lineoff == 3)
 		ss->sep = b;
-	if (ss->kind == EMU_PEND_GREETING)
+	if (ss->kind == EMU_PEND_SWALLOW)
+		emu_cut_add(a, i, 1);
+	else if (ss->kind == EMU_PEND_GREETING)
 		emu_banner_byte(c, buf, len, i, sc);
 	else if (ss->kind == EMU_PEND_EHLO && c->p->ehlo_mask &&
 	    ss->lineno > 0)

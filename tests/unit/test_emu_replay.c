@@ -315,8 +315,9 @@ static const struct tpkt pix41_session[] = {
 	{ S, SYN | ACK, 0, 1, NULL },
 	{ S, PSH | ACK, 1, 1, "220 mx\r\n" },
 	{ C, PSH | ACK, 1, 9, "EHLO a\r\n" },
-	{ C, PSH | ACK, 9, 9, "HELO a\r\n" },
-	{ S, PSH | ACK, 9, 17, "250 mx\r\n" },
+	{ S, PSH | ACK, 9, 9, "250-mx\r\n250 SIZE\r\n" },	/* to EHLO */
+	{ C, PSH | ACK, 9, 27, "HELO a\r\n" },
+	{ S, PSH | ACK, 27, 17, "250 mx\r\n" },
 	{ 0, 0, 0, 0, NULL }
 };
 
@@ -337,16 +338,17 @@ test_replay_suppress(void **state)
 	write_pcap(in, pix41_session);
 	assert_int_equal(emu_replay_run_log(emu_profile_builtin("pix-4.1"),
 	    in, out, 0, 0, NULL, &st, err), 0);
+	/* EHLO and the server's reply to it go, the box's answer comes */
 	assert_int_equal(read_back(out, r, 8), 6);
-	assert_true(st.suppressed == 1 && st.injected == 1 && st.injects == 0);
-	/* the box's answer, from the server's address, after the EHLO */
+	assert_true(st.suppressed == 2 && st.injected == 1 && st.injects == 0);
 	assert_int_equal(r[3].dir, S);
 	assert_string_equal(r[3].payload, "250 OK\r\n");
 	assert_int_equal(r[3].seq, isn[S] + 9);
 	assert_int_equal(r[3].ack, isn[C] + 1);
 	assert_string_equal(r[4].payload, "HELO a\r\n");
 	assert_int_equal(r[4].seq, isn[C] + 1);		/* shifted back 8 */
-	assert_int_equal(r[5].seq, isn[S] + 17);	/* moved up 8 */
+	assert_int_equal(r[4].ack, isn[S] + 17);	/* 8 + 8 seen */
+	assert_int_equal(r[5].seq, isn[S] + 17);	/* 18 out, 8 in */
 	assert_int_equal(r[5].ack, isn[C] + 9);
 	assert_true(r[3].csum_ok && r[4].csum_ok && r[5].csum_ok);
 	unlink(in);
@@ -413,8 +415,9 @@ static const struct tpkt pix41_pipelined[] = {
 	{ S, SYN | ACK, 0, 1, NULL },
 	{ S, PSH | ACK, 1, 1, "220 mx\r\n" },
 	{ C, PSH | ACK, 1, 9, "EHLO a\r\nHELO a\r\n" },
-	{ S, PSH | ACK, 9, 17, "250 mx\r\n" },
-	{ C, PSH | ACK, 17, 17, "QUIT\r\n" },
+	{ S, PSH | ACK, 9, 17, "250-mx\r\n250 SIZE\r\n" },	/* EHLO */
+	{ S, PSH | ACK, 27, 17, "250 mx\r\n" },		/* HELO */
+	{ C, PSH | ACK, 17, 35, "QUIT\r\n" },
 	{ 0, 0, 0, 0, NULL }
 };
 
@@ -444,9 +447,11 @@ test_replay_partial_cut(void **state)
 	assert_int_equal(r[3].seq, isn[C] + 1);
 	assert_string_equal(r[4].payload, "250 OK\r\n");
 	assert_int_equal(r[4].ack, isn[C] + 9);
+	assert_string_equal(r[5].payload, "250 mx\r\n");	/* to HELO */
 	assert_int_equal(r[5].seq, isn[S] + 17);
 	assert_int_equal(r[5].ack, isn[C] + 9);
 	assert_int_equal(r[6].seq, isn[C] + 9);
+	assert_int_equal(r[6].ack, isn[S] + 25);
 	for (i = 0; i < n; i++)
 		assert_true(r[i].csum_ok && r[i].ip_ok);
 	unlink(in);

@@ -819,6 +819,37 @@ test_history(void **state)
 	emu_conn_free(NULL);
 }
 
+/* Replay mode: the captured server's reply to a command the box answered
+ * itself is cut; other replies are not. */
+static void
+test_replay_mode(void **state)
+{
+	struct emu_actions act;
+	struct emu_conn *c = emu_conn_new(prof("pix-4.1"), NULL, NULL);
+	uint8_t g[] = "220 mx\r\n", e[] = "EHLO a\r\n";
+	uint8_t er[] = "250-mx\r\n250 SIZE\r\n", h[] = "HELO a\r\n";
+	uint8_t hr[] = "250 mx\r\n";
+
+	(void)state;
+	emu_actions_init(&act);
+	emu_conn_set_replay(c, 1);
+	emu_rewrite_segment(c, S, g, sizeof(g) - 1, &act);
+	emu_rewrite_segment(c, C, e, sizeof(e) - 1, &act);
+	assert_true(act.suppress);
+	assert_int_equal(act.inject.len, 8);
+	emu_rewrite_segment(c, S, er, 8, &act);		/* split reply */
+	assert_true(act.suppress);
+	emu_rewrite_segment(c, S, er + 8, sizeof(er) - 9, &act);
+	assert_true(act.suppress);
+	emu_rewrite_segment(c, C, h, sizeof(h) - 1, &act);
+	assert_false(act.suppress);
+	emu_rewrite_segment(c, S, hr, sizeof(hr) - 1, &act);
+	assert_false(act.suppress);
+	assert_int_equal(act.ncuts, 0);
+	emu_actions_free(&act);
+	emu_conn_free(c);
+}
+
 /* emu_actions_compact removes the cut ranges. */
 static void
 test_compact(void **state)
@@ -853,6 +884,7 @@ main(void)
 		cmocka_unit_test(test_set_cases),
 		cmocka_unit_test(test_verb_matrix),
 		cmocka_unit_test(test_history),
+		cmocka_unit_test(test_replay_mode),
 		cmocka_unit_test(test_compact),
 	};
 

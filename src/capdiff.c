@@ -337,7 +337,7 @@ capdiff_syn(struct capdiff_pair *p, const struct tr_tcp *a,
 		capdiff_opts(b->opts[d], b->optlen[d], ob, sizeof(ob));
 		if (strcmp(oa, ob) != 0 && used < sizeof(p->syn))
 			used += (size_t)snprintf(p->syn + used,
-			    sizeof(p->syn) - used, "%s%s options %s-> %s",
+			    sizeof(p->syn) - used, "%s%s options %.60s-> %.60s",
 			    used ? "; " : "", dn, oa, ob);
 	}
 }

@@ -18,14 +18,18 @@
 #                  $top_builddir when it has one, else a private
 #                  `configure` run in $FUZZ_WORK/cfg)
 #   FUZZ_FLAGS     extra libFuzzer flags for every run
+#   FUZZ_CFLAGS    extra compiler flags (e.g. -fno-sanitize=pointer-overflow
+#                  to fuzz past a known, reported finding; use its own
+#                  FUZZ_WORK: a change of flags rebuilds everything)
 #   CLANG          the compiler (default clang)
 #
 # Every harness is linked with -fsanitize=fuzzer,address,undefined (UBSan
 # not recoverable) against a static library of all src/*.c except the
 # main() files, compiled once with -fsanitize=fuzzer-no-link (objects are
 # rebuilt only when a source or header is newer).  Each run starts from
-# the harness's seed corpus tests/fuzz/corpus/<dir>/ plus the inputs it
-# found before (kept in $FUZZ_WORK/corpus/<harness>/).
+# the harness's seed corpus tests/fuzz/corpus/<dir>/, its regression
+# vectors tests/fuzz/regress/<harness>/ (so an unfixed finding fails at
+# once) and the inputs it found before ($FUZZ_WORK/corpus/<harness>/).
 #
 # Exit: 0 no finding, 1 a finding (copied to $FUZZ_CRASHES/<harness>/),
 # 2 build error or misuse, 77 clang or libFuzzer missing.
@@ -127,12 +131,17 @@ fi
 DEPLIBS="$DEPLIBS -lresolv -lm"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -std=gnu11 -fno-omit-frame-pointer $SAN \
-    -I$cfg -I$S/include -I$S/src -DPKGDATADIR=\"$S/src\" $DEPCFLAGS"
+    -I$cfg -I$S/include -I$S/src -DPKGDATADIR=\"$S/src\" $DEPCFLAGS \
+    ${FUZZ_CFLAGS:-}"
 
 # ---------------------------------------------------------------- library
 obj=$W/obj
 bin=$W/bin
 mkdir -p "$obj" "$bin" "$W/log" || exit 2
+if [ "$(cat "$W/cflags" 2>/dev/null)" != "$CLANG $CFLAGS" ]; then
+	rm -f "$obj"/*.o "$bin"/* "$W/libmg-fuzz.a"
+	echo "$CLANG $CFLAGS" > "$W/cflags"
+fi
 newest_hdr=$(ls -t "$S"/include/*.h "$S"/src/*.h "$cfg/config.h" | head -1)
 srcs=$(ls "$S"/src/*.c | grep -v '_main\.c$')
 : > "$W/obj.todo"
@@ -185,6 +194,8 @@ run_one() {
 	rm -rf "$art"
 	mkdir -p "$corp" "$art"
 	[ -d "$seeds" ] || seeds=
+	[ -d "$S/tests/fuzz/regress/$h" ] &&
+	    seeds="$seeds $S/tests/fuzz/regress/$h"
 	# shellcheck disable=SC2086
 	"$bin/fuzz_$h" -max_total_time="$SECS" -timeout=20 \
 	    -rss_limit_mb=2048 -print_final_stats=1 \

@@ -31,10 +31,10 @@ def reply(timeout=20):
         if l[3:4] != b"-":
             return out.decode(errors="replace")
 
-def send(*parts):
+def send(*parts, pause=0.2):
     for p in parts:
         s.sendall(p)
-        time.sleep(0.2)
+        time.sleep(pause)
 
 def show(tag, r):
     for l in r.splitlines():
@@ -58,7 +58,8 @@ elif mode in ("eod-split", "eod-whole"):
     send(b"DATA\r\n")
     show("data", reply())
     if mode == "eod-split":
-        send(b"Subject: split\r\n\r\nbody\r\n.", b"\r\n")
+        # a full second apart: separate reads even on a loaded box
+        send(b"Subject: split\r\n\r\nbody\r\n.", b"\r\n", pause=1.0)
     else:
         send(b"Subject: whole\r\n\r\nbody\r\n.\r\n")
     try:

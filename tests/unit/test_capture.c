@@ -203,6 +203,52 @@ test_filter(void **state)
 	capgen_free(&g);
 }
 
+/* A capture taken with snaplen 64: each payload is cut after a few bytes.
+ * The sessions are still found (the first bytes say SMTP), the cut bytes
+ * become gaps, nothing is invented. */
+static void
+test_snaplen64(void **state)
+{
+	struct capgen g, s;
+	struct capgen_conn a;
+	struct got got;
+	char errbuf[MG_ERRBUF_SIZE];
+	const uint8_t *p, *end;
+	uint32_t cap, wire, sec, usec;
+
+	(void)state;
+	capgen_init(&g, CAPGEN_LT_EN10MB, 0, 0);
+	capgen_conn_init(&a, &g, "192.0.2.1", 5001, "192.0.2.25", 25, 1, 2,
+	    1000);
+	capgen_conn_handshake(&a);
+	smtp_dialogue(&a);
+	capgen_conn_send(&a, 0, "MAIL FROM:<someone@example.org>\r\n", 33, 0);
+	capgen_conn_fin(&a, 0);
+	capgen_conn_fin(&a, 1);
+	capgen_init(&s, CAPGEN_LT_EN10MB, 0, 0);
+	s.out.data[16] = 64;	/* snaplen in the file header */
+	s.out.data[17] = s.out.data[18] = s.out.data[19] = 0;
+	p = g.out.data + 24;
+	end = g.out.data + g.out.len;
+	while (p + 16 <= end) {
+		sec = (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+		usec = (uint32_t)p[4] | (uint32_t)p[5] << 8 |
+		    (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+		cap = (uint32_t)p[8] | (uint32_t)p[9] << 8;
+		wire = cap;
+		capgen_record(&s, (uint64_t)sec * 1000000 + usec, p + 16,
+		    cap < 64 ? cap : 64, wire);
+		p += 16 + cap;
+	}
+	assert_int_equal(run_gen(&s, &got, NULL, errbuf), 0);
+	assert_int_equal(got.n, 1);
+	assert_int_equal(got.smtp, 1);
+	assert_int_equal(got.gaps, 2);	/* greeting and MAIL were cut */
+	capgen_free(&g);
+	capgen_free(&s);
+}
+
 /* The public third-party captures (when present) read without error. */
 static void
 test_public_captures(void **state)
@@ -250,6 +296,7 @@ main(void)
 		cmocka_unit_test(test_damage_keeps_results),
 		cmocka_unit_test(test_hold_cap),
 		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_snaplen64),
 		cmocka_unit_test(test_public_captures),
 	};
 

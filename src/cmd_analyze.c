@@ -570,7 +570,7 @@ ca_parse(int argc, char **argv, struct ca_opts *o)
 	o->progress = isatty(fileno(stderr));
 	o->color = isatty(fileno(stdout)) && getenv("NO_COLOR") == NULL;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+r:F:vqh", longopts,
+	while ((ch = getopt_long(argc, argv, "r:F:vqh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'r':

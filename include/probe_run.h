@@ -10,8 +10,8 @@
  * deadline (opts->deadline_us) starts when its first connection opens;
  * probes not started by then are marked PO_DEADLINE.
  *
- * Ownership: the run copies the target address and spec; defs must be
- * static (the probe table).  probe_run_free(NULL) is a no-op.  Returns
+ * Ownership: the run copies the target address and spec; the defs array
+ * (and the probes in it) must stay valid until the run ends.  probe_run_free(NULL) is a no-op.  Returns
  * 0/-1 with errbuf; nothing prints.
  */
 #ifndef PROBE_RUN_H
@@ -26,7 +26,7 @@
 struct probe_job {
 	char			 target[TARGET_HOST_MAX + 16];
 	struct target_addr	 addr;
-	const struct probe_def	**defs;
+	const struct probe_def *const *defs;	/* the caller's array */
 	struct probe_result	*res;
 	size_t			 n;
 	size_t			 index;		/* order of probe_run_add() */
@@ -42,7 +42,7 @@ struct probe_run *probe_run_new(const struct probe_opts *o,
     unsigned parallel, probe_run_done_fn done, void *arg);
 void probe_run_free(struct probe_run *r);
 
-/* Queue a job; defs[] must stay valid until the run ends. */
+/* Queue a job; defs[] is used in place, not copied. */
 void probe_run_add(struct probe_run *r, const char *target,
     const struct target_addr *a, const struct probe_def *const *defs,
     size_t n);

@@ -53,10 +53,9 @@ pr_job_free(struct probe_job *j)
 
 	if (j == NULL)
 		return;
-	for (i = 0; i < j->n; i++)
+	for (i = 0; j->res != NULL && i < j->n; i++)
 		probe_result_clear(&j->res[i]);
 	free(j->res);
-	free(j->defs);
 	free(j);
 }
 
@@ -90,18 +89,13 @@ probe_run_add(struct probe_run *r, const char *target,
     size_t n)
 {
 	struct probe_job *j = xcalloc(1, sizeof(*j));
-	size_t i;
 
+	/* Results are allocated when the job starts: a queued job costs
+	 * only this struct, so memory stays flat in the number of targets. */
 	util_strlcpy(j->target, target, sizeof(j->target));
 	j->addr = *a;
 	j->n = n;
-	j->defs = xcalloc(n ? n : 1, sizeof(*j->defs));
-	j->res = xcalloc(n ? n : 1, sizeof(*j->res));
-	for (i = 0; i < n; i++) {
-		j->defs[i] = defs[i];
-		j->res[i].def = defs[i];
-		j->res[i].last_code = -1;
-	}
+	j->defs = defs;
 	j->index = r->added++;
 	if (r->qlen == r->qsize) {
 		r->qsize = r->qsize ? r->qsize * 2 : 64;
@@ -119,12 +113,19 @@ pr_start(struct probe_run *r, uint64_t now)
 
 	for (i = 0; i < r->parallel; i++) {
 		struct pr_active *a = &r->act[i];
+		size_t k;
 
 		if (a->job == NULL && r->qhead < r->qlen) {
 			memset(a, 0, sizeof(*a));
 			a->job = r->queue[r->qhead];
 			r->queue[r->qhead++] = NULL;
 			a->job->start_us = now;
+			a->job->res = xcalloc(a->job->n ? a->job->n : 1,
+			    sizeof(*a->job->res));
+			for (k = 0; k < a->job->n; k++) {
+				a->job->res[k].def = a->job->defs[k];
+				a->job->res[k].last_code = -1;
+			}
 			a->deadline = now + r->o.deadline_us;
 			a->conns = xcalloc(a->job->n ? a->job->n : 1,
 			    sizeof(*a->conns));
@@ -133,7 +134,7 @@ pr_start(struct probe_run *r, uint64_t now)
 		if (a->job == NULL)
 			continue;
 		while (a->open < r->o.per_host && a->next < a->job->n) {
-			size_t k = a->next++;
+			k = a->next++;
 			struct probe_result *res = &a->job->res[k];
 
 			if (now >= a->deadline) {

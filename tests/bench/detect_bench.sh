@@ -12,6 +12,8 @@
 # Everything runs in a private network namespace (root needed), where the
 # emulators can listen on 0.0.0.0 without being reachable from anywhere.
 # Usage: tests/bench/detect_bench.sh [BUILDDIR]   (default: .)
+# Env: MG_BENCH_COUNTS (target counts for B, default "100 1000"),
+#      MG_BENCH_NMAP=0 skips the nmap runs, MG_BENCH_A=0 skips part A.
 set -u
 build=$(cd "${1:-.}" && pwd)
 DETECT=$build/mailguard-detect
@@ -54,6 +56,8 @@ start_emu()
 }
 
 echo "== machine: $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+counts=${MG_BENCH_COUNTS:-100 1000}
+if [ "${MG_BENCH_A:-1}" != 0 ]; then
 echo "== A. one host, full default table, asa in front of builtin:exchange2003"
 start_emu asa exchange2003 127.0.0.1:0 a
 p=$EMU_PORT
@@ -64,6 +68,7 @@ nsx hyperfine -N -i --warmup 2 --runs 20 --export-markdown "$tmp/a.md" \
     "$DETECT --no-color 127.0.0.1:$p" \
     "nmap -Pn -sV --script smtp-commands -p $p 127.0.0.1" >/dev/null 2>&1
 cat "$tmp/a.md"
+fi
 
 echo "== B. many targets, --parallel 100"
 profiles="off asa pix-6.3 asa-allow-tls pix-4.4 off asa pix-6.3 pix-4.1 asa"
@@ -77,11 +82,13 @@ for prof in $profiles; do
 	shift
 	ports="$ports $EMU_PORT"
 done
-: >"$tmp/list1000"
-for h in $(seq 1 100); do
+max=0
+for c in $counts; do [ "$c" -gt "$max" ] && max=$c; done
+hosts=$(( (max + 9) / 10 ))
+[ "$hosts" -le 250 ] || { echo "at most 2500 targets"; exit 1; }
+for h in $(seq 1 "$hosts"); do
 	for port in $ports; do echo "127.0.0.$h:$port"; done
-done >>"$tmp/list1000"
-head -n 100 "$tmp/list1000" >"$tmp/list100"
+done >"$tmp/listall"
 
 run_many()	# list label
 {
@@ -100,9 +107,12 @@ for l in open(sys.argv[1]):
 print(", ".join("%s %d" % kv for kv in sorted(c.items())))' "$tmp/out.json")
 	echo "$2 targets: wall ${wall} s, peak RSS ${rss} KiB, $n reports: $verdicts"
 }
-run_many "$tmp/list100" 100
-run_many "$tmp/list1000" 1000
+for c in $counts; do
+	head -n "$c" "$tmp/listall" >"$tmp/list$c"
+	run_many "$tmp/list$c" "$c"
+done
 
+[ "${MG_BENCH_NMAP:-1}" != 0 ] || exit 0
 plist=$(echo $ports | tr ' ' ',')
 nsx /usr/bin/time -f '%e %M' -o "$tmp/ntime" nmap -Pn -sV \
     --script smtp-commands -p "$plist" 127.0.0.1-100 -oN "$tmp/nmap.txt" >/dev/null 2>&1

@@ -163,10 +163,11 @@ capdiff_classify_c2s(const uint8_t *o, const uint8_t *r, size_t ls,
 	return pipes ? CAPDIFF_PIPE_REPLACED : CAPDIFF_CHANGED;
 }
 
+/* o and r are aligned slices; base is the offset of o in its stream. */
 static void
 capdiff_add_range(struct capdiff_pair *p, enum tr_dir d, const uint8_t *o,
     const uint8_t *r, size_t ls, size_t le, size_t first, size_t last,
-    size_t gend)
+    uint64_t base, size_t gend)
 {
 	struct capdiff_range *x;
 
@@ -177,7 +178,7 @@ capdiff_add_range(struct capdiff_pair *p, enum tr_dir d, const uint8_t *o,
 	x = &p->ranges[p->nranges++];
 	memset(x, 0, sizeof(*x));
 	x->dir = d;
-	if (d == TR_S2C && ls < gend)
+	if (d == TR_S2C && base + ls < gend)
 		x->what = CAPDIFF_GREETING_MASKED;
 	else if (d == TR_S2C && le - ls > 4 && memcmp(r + ls, "250", 3) == 0 &&
 	    (r[ls + 3] == '-' || r[ls + 3] == ' ') &&
@@ -197,7 +198,7 @@ capdiff_add_range(struct capdiff_pair *p, enum tr_dir d, const uint8_t *o,
 			capdiff_word(o + ls, le - ls, x->original,
 			    sizeof(x->original));
 	}
-	x->off = first;
+	x->off = base + first;
 	x->len = last - first + 1;
 	x->before = escape_wire_str(o + first, x->len, ESCAPE_TERM,
 	    CAPDIFF_SHOW_MAX);
@@ -205,10 +206,10 @@ capdiff_add_range(struct capdiff_pair *p, enum tr_dir d, const uint8_t *o,
 	    CAPDIFF_SHOW_MAX);
 }
 
-/* Segments of transcript t (side) in d that lie past byte from. */
+/* Segments of transcript t (side) in d over bytes [from, to). */
 static void
 capdiff_one_side(struct capdiff_pair *p, const struct transcript *t,
-    int side, enum tr_dir d, uint64_t from)
+    int side, enum tr_dir d, uint64_t from, uint64_t to)
 {
 	const uint8_t *bytes;
 	struct capdiff_seg *s;
@@ -220,14 +221,14 @@ capdiff_one_side(struct capdiff_pair *p, const struct transcript *t,
 		const struct tr_event *e = &t->ev[i];
 
 		if (e->kind != TR_EV_DATA || e->dir != d || e->len == 0 ||
-		    e->off + e->len <= from)
+		    e->off + e->len <= from || e->off >= to)
 			continue;
 		if (p->nsegs == CAPDIFF_ITEMS_MAX) {
 			p->dropped++;
 			continue;
 		}
 		off = e->off > from ? e->off : from;
-		end = e->off + e->len;
+		end = e->off + e->len < to ? e->off + e->len : to;
 		s = &p->segs[p->nsegs++];
 		s->dir = d;
 		s->side = side;
@@ -238,20 +239,14 @@ capdiff_one_side(struct capdiff_pair *p, const struct transcript *t,
 	}
 }
 
+/* Line by line over two aligned slices of n bytes. */
 static void
-capdiff_dir(struct capdiff_pair *p, const struct transcript *ta,
-    const struct transcript *tb, enum tr_dir d)
+capdiff_lines(struct capdiff_pair *p, enum tr_dir d, const uint8_t *o,
+    const uint8_t *r, size_t n, uint64_t base, size_t gend)
 {
-	const struct transcript *to = d == TR_S2C ? tb : ta;
-	const struct transcript *tr = d == TR_S2C ? ta : tb;
-	const uint8_t *o, *r;
-	size_t lo, lr, n, ls, le, i, first, last, gend;
+	size_t ls, le, i, first, last;
 	int diff;
 
-	o = transcript_bytes(to, d, &lo);
-	r = transcript_bytes(tr, d, &lr);
-	n = lo < lr ? lo : lr;
-	gend = d == TR_S2C ? capdiff_greeting_end(o, lo) : 0;
 	for (ls = 0; ls < n; ls = le) {
 		for (le = ls; le < n && o[le] != '\n'; le++)
 			;
@@ -267,13 +262,63 @@ capdiff_dir(struct capdiff_pair *p, const struct transcript *ta,
 				diff = 1;
 			}
 		if (diff)
-			capdiff_add_range(p, d, o, r, ls, le, first, last,
+			capdiff_add_range(p, d, o, r, ls, le, first, last, base,
 			    gend);
 	}
-	if (lo > n)
-		capdiff_one_side(p, to, to == ta ? 0 : 1, d, n);
-	if (lr > n)
-		capdiff_one_side(p, tr, tr == ta ? 0 : 1, d, n);
+}
+
+/*
+ * Where do the extra bytes of the longer stream sit?  Same-length
+ * rewrites keep everything else aligned, so try every split point k: the
+ * bytes before k compared in place, the bytes after it compared shifted
+ * by the difference, and keep the k with the fewest mismatches (the
+ * latest on a tie: bytes missing at the end is the plainer story).  One block of bytes present on one side only: a
+ * swallowed end-of-data, a dropped tail.
+ */
+static size_t
+capdiff_split(const uint8_t *lg, const uint8_t *sh, size_t nsh, size_t dlen)
+{
+	long long sum = 0, best = 0;
+	size_t i, k = 0;
+
+	for (i = 0; i < nsh; i++) {
+		sum += (lg[i] != sh[i]) - (lg[i + dlen] != sh[i]);
+		if (sum <= best) {
+			best = sum;
+			k = i + 1;
+		}
+	}
+	return k;
+}
+
+static void
+capdiff_dir(struct capdiff_pair *p, const struct transcript *ta,
+    const struct transcript *tb, enum tr_dir d)
+{
+	const struct transcript *to = d == TR_S2C ? tb : ta;
+	const struct transcript *tr = d == TR_S2C ? ta : tb;
+	const uint8_t *o, *r;
+	size_t lo, lr, n, k, dlen, gend;
+
+	o = transcript_bytes(to, d, &lo);
+	r = transcript_bytes(tr, d, &lr);
+	n = lo < lr ? lo : lr;
+	gend = d == TR_S2C ? capdiff_greeting_end(o, lo) : 0;
+	if (lo == lr) {
+		capdiff_lines(p, d, o, r, n, 0, gend);
+		return;
+	}
+	dlen = lo > lr ? lo - lr : lr - lo;
+	k = lo > lr ? capdiff_split(o, r, n, dlen) : capdiff_split(r, o, n,
+	    dlen);
+	capdiff_lines(p, d, o, r, k, 0, gend);
+	if (lo > lr) {
+		capdiff_one_side(p, to, to == ta ? 0 : 1, d, k, k + dlen);
+		capdiff_lines(p, d, o + k + dlen, r + k, n - k, k + dlen, gend);
+	} else {
+		capdiff_one_side(p, tr, tr == ta ? 0 : 1, d, k, k + dlen);
+		capdiff_lines(p, d, o + k, r + k + dlen, n - k, k, gend);
+	}
 }
 
 /* TCP options as "kind:value" text, timestamp values left out (they

@@ -326,8 +326,13 @@ pcap_in_open(const char *path, const char *filter, char *errbuf)
 	pc = pcap_open_offline_with_tstamp_precision(path,
 	    PCAP_TSTAMP_PRECISION_MICRO, pe);
 	if (pc == NULL) {
-		util_errbuf(errbuf, MG_ERRBUF_SIZE, "%s: %s (offset 0)",
-		    strcmp(path, "-") == 0 ? "stdin" : path, pe);
+		/* libpcap names the file itself when fopen fails. */
+		if (strncmp(pe, path, strlen(path)) == 0)
+			util_errbuf(errbuf, MG_ERRBUF_SIZE, "%s (offset 0)",
+			    pe);
+		else
+			util_errbuf(errbuf, MG_ERRBUF_SIZE, "%s: %s (offset 0)",
+			    strcmp(path, "-") == 0 ? "stdin" : path, pe);
 		return NULL;
 	}
 	return pcap_in_setup(pc, strcmp(path, "-") == 0 ? "stdin" : path,

@@ -7,11 +7,15 @@
 # (the "firewall"); tcpdump -i lo on port F (outside) and port S (inside);
 # then real clients through the firewall: swaks (one whole message) and
 # Python's smtplib (EHLO, an unknown verb, STARTTLS, MAIL/RCPT with '|').
-# Needs root (tcpdump on lo).  Usage, from a build dir:
-#	sh $top_srcdir/tests/golden/make_captures.sh $top_srcdir/captures
+# pix-5.1 also gets a client that sends "\r\n." and "\r\n" in separate
+# segments (the CSCds90792 trigger).  Needs root (tcpdump on lo).  Usage,
+# from a build dir (NAME...: only those scenarios):
+#	sh $top_srcdir/tests/golden/make_captures.sh $top_srcdir/captures [NAME...]
 # then update captures/README.md and run tests/golden/update.sh.
 set -u
-out=${1:?usage: make_captures.sh OUTDIR}
+out=${1:?usage: make_captures.sh OUTDIR [NAME...]}
+shift
+only="$*"
 emu=${MG_EMULATE:-./mailguard-emulate}
 tmp=$(mktemp -d)
 pids=""
@@ -53,9 +57,40 @@ s.quit()
 PY
 }
 
-# scenario NAME PROFILE SERVER(sink|builtin:NAME)
+# End of data split over two segments, then QUIT after a 5 s wait for
+# the 250 that a PIX 5.1 never lets through.
+eod_client() {	# PORT
+	python3 - "$1" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+def rd():
+    try:
+        return s.recv(4096)
+    except socket.timeout:
+        return b""
+rd()
+for cmd in (b"HELO client.example.org\r\n", b"MAIL FROM:<alice@example.org>\r\n",
+            b"RCPT TO:<bob@example.net>\r\n", b"DATA\r\n"):
+    s.sendall(cmd); rd()
+s.sendall(b"Subject: eod split\r\n\r\nhello\r\n.")
+time.sleep(0.3)
+s.sendall(b"\r\n")
+s.settimeout(5)
+rd()
+s.sendall(b"QUIT\r\n")
+s.settimeout(3)
+rd()
+s.close()
+PY
+}
+
+# scenario NAME PROFILE SERVER(sink|builtin:NAME) [EXTRA-CLIENT]
 scenario() {
-	name=$1 prof=$2 srv=$3
+	name=$1 prof=$2 srv=$3 extra=${4:-}
+	if [ -n "$only" ]; then
+		case " $only " in *" $name "*) ;; *) return 0 ;; esac
+	fi
 	s=$(( 21000 + $(od -An -N2 -tu2 /dev/urandom) % 4000 ))
 	f=$((s + 4000))
 	case $srv in
@@ -79,8 +114,14 @@ scenario() {
 	swaks --server 127.0.0.1:"$f" --helo client.example.org \
 	    --from alice@example.org --to bob@example.net \
 	    --header "Subject: lab capture $name" --body "hello from $name" \
-	    >"$tmp/swaks.log" 2>&1 || { cat "$tmp/swaks.log"; exit 1; }
+	    >"$tmp/swaks.log" 2>&1 ||
+	    echo "$name: swaks failed (as a client behind this box would):" \
+	    "$(grep '^<\*\*' "$tmp/swaks.log" | head -1)"
 	python_client "$f" >"$tmp/py.log" 2>&1 || { cat "$tmp/py.log"; exit 1; }
+	if [ -n "$extra" ]; then
+		"$extra" "$f" >"$tmp/extra.log" 2>&1 ||
+		    { cat "$tmp/extra.log"; exit 1; }
+	fi
 	sleep 1
 	eval "kill -INT \$pid_tdo \$pid_tdi"
 	sleep 1
@@ -96,3 +137,5 @@ scenario lab-asa-exchange2003 asa builtin:exchange2003
 scenario lab-asa-smtpsink asa sink
 scenario lab-pix63-postfix pix-6.3 builtin:postfix
 scenario lab-pix44-sendmail pix-4.4 builtin:sendmail
+scenario lab-pix41-exchange2003 pix-4.1 builtin:exchange2003
+scenario lab-pix51-postfix pix-5.1 builtin:postfix eod_client

@@ -233,10 +233,13 @@ dialog_tls_check(struct dialog_state *s, const uint8_t *p, size_t n)
 static void
 dialog_client_bytes(struct dialog_state *s, const uint8_t *p, size_t n)
 {
-	const uint8_t *end = p + n;
+	const uint8_t *end;
 	struct smtp_line ln;
 	size_t used, room;
 
+	if (n == 0)
+		return;		/* p may be NULL (an empty stash) */
+	end = p + n;
 	while (p < end) {
 		switch (s->mode) {
 		case DCM_TLS:
@@ -314,7 +317,8 @@ dialog_assign(struct dialog_state *s, struct dialog_want w,
 		x->has_body = 1;
 	} else
 		s->mode = DCM_COMMAND;
-	dialog_client_bytes(s, stash.data, stash.len);
+	if (stash.len > 0)
+		dialog_client_bytes(s, stash.data, stash.len);
 	buf_free(&stash);
 }
 
@@ -380,8 +384,9 @@ dialog_data_event(struct dialog_state *s, const struct transcript *t,
 	size_t have;
 
 	base = transcript_bytes(t, e->dir, &have);
-	if (e->off > have || e->len > have - e->off)
-		return;		/* bytes not kept (transcript cap) */
+	if (e->len == 0 || base == NULL || e->off > have ||
+	    e->len > have - e->off)
+		return;		/* empty, or bytes not kept (transcript cap) */
 	s->d->bytes[e->dir] += e->len;
 	if (e->dir == TR_S2C) {
 		dialog_server_bytes(s, base + e->off, (size_t)e->len);

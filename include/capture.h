@@ -5,8 +5,9 @@
  *
  * Sessions are delivered in first-packet order (flow id order), so output
  * is deterministic: a session that ends early waits for the sessions that
- * started before it.  At most CAPTURE_HOLD_MAX finished sessions wait;
- * past that the earliest finished one is delivered out of order and
+ * started before it.  At most CAPTURE_HOLD_MAX finished sessions (and
+ * CAPTURE_HOLD_BYTES_MAX of their bytes) wait; past that the earliest
+ * finished one is delivered out of order and
  * stats.order_relaxed counts it (memory stays bounded when one early
  * connection lives for the whole capture).  Flows that are not SMTP are
  * only counted.
@@ -31,8 +32,10 @@
 #include "pcap_in.h"
 #include "transcript.h"
 
-/* Finished sessions held back waiting for an earlier one (see above). */
+/* Finished sessions held back waiting for an earlier one (see above),
+ * and the stream bytes they may hold together. */
 #define CAPTURE_HOLD_MAX	1024
+#define CAPTURE_HOLD_BYTES_MAX	(64 * 1024 * 1024)
 /* Records between two progress callbacks. */
 #define CAPTURE_PROGRESS_EVERY	16384
 

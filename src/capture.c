@@ -21,6 +21,7 @@ struct capture {
 	void			*arg;
 	struct capture_node	*head, *tail;
 	size_t			 held;		/* done, not yet delivered */
+	uint64_t		 held_bytes;	/* their stored stream bytes */
 	struct capture_stats	 st;
 };
 
@@ -72,6 +73,14 @@ capture_stats(const struct capture *c)
 	return &c->st;
 }
 
+static uint64_t
+capture_node_bytes(const struct capture_node *n)
+{
+	const struct transcript *t = n->f->t;
+
+	return t != NULL ? t->stream[TR_C2S].len + t->stream[TR_S2C].len : 0;
+}
+
 static void
 capture_deliver(struct capture *c, struct capture_node *n)
 {
@@ -79,6 +88,7 @@ capture_deliver(struct capture *c, struct capture_node *n)
 
 	capture_node_unlink(c, n);
 	c->held--;
+	c->held_bytes -= capture_node_bytes(n);
 	memset(&s, 0, sizeof(s));
 	s.id = n->f->id;
 	s.kind = n->f->kind;
@@ -103,7 +113,8 @@ capture_release(struct capture *c)
 
 	while (c->head != NULL && c->head->done)
 		capture_deliver(c, c->head);
-	while (c->held > CAPTURE_HOLD_MAX) {
+	while (c->held > CAPTURE_HOLD_MAX ||
+	    c->held_bytes > CAPTURE_HOLD_BYTES_MAX) {
 		for (n = c->head; n != NULL && !n->done; n = n->next)
 			;
 		if (n == NULL)
@@ -151,6 +162,7 @@ capture_flow_event(struct flow *f, enum flow_ev ev, void *arg)
 		}
 		n->done = 1;
 		c->held++;
+		c->held_bytes += capture_node_bytes(n);
 		capture_release(c);
 		break;
 	}

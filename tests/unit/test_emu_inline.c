@@ -357,6 +357,42 @@ test_retransmit_reorder(void **state)
 	emu_inline_free(f.ei);
 }
 
+/* pix-4.1 answers a refused command itself: the engine suppresses the
+ * segment, the core drops it and shifts later seq/ack so that both ends
+ * stay in step (the client's bytes are acknowledged, the server never
+ * sees them). */
+static void
+test_suppress(void **state)
+{
+	static const char vrfy[] = "VRFY root\r\n", quit[] = "QUIT\r\n";
+	struct fx f;
+	uint32_t off[2], c0;
+	const uint8_t *t;
+
+	(void)state;
+	fx_init(&f, "pix-4.1", 1, AF_INET);
+	fx_handshake(&f);
+	emu_inline_offsets(f.ei, AF_INET, cli4, 40000, srv4, 25, off);
+	c0 = f.c.seq;
+	assert_int_equal(fx_send(&f, &f.c, &f.s, c0, F_ACK | F_PSH, vrfy,
+	    strlen(vrfy)), EMU_INLINE_DROP);
+	assert_int_equal(emu_inline_stats(f.ei)->suppressed, 1);
+	f.c.seq += (uint32_t)strlen(vrfy);
+	assert_int_equal(fx_send(&f, &f.c, &f.s, f.c.seq, F_ACK | F_PSH, quit,
+	    strlen(quit)), EMU_INLINE_ACCEPT);
+	t = fx_tcp(&f);
+	assert_int_equal(get32(t + 4), c0 + off[0]);	/* VRFY left out */
+	assert_memory_equal(t + 20, quit, strlen(quit));
+	/* the server acks QUIT in its view; the client sees VRFY acked too */
+	f.len = pk(f.buf, &f.s, &f.c, f.s.seq, c0 + off[0] +
+	    (uint32_t)strlen(quit), F_ACK, NULL, 0, NULL, 0);
+	emu_inline_packet(f.ei, f.buf, f.len, f.now, &f.changed);
+	t = fx_tcp(&f);
+	assert_int_equal(get32(t + 8), f.c.seq + (uint32_t)strlen(quit));
+	assert_true(csum_ok(f.buf, f.len));
+	emu_inline_free(f.ei);
+}
+
 /* RST and FIN both ways end a flow after the linger; idle flows end;
  * the cap evicts the least recently used. */
 static void
@@ -452,6 +488,7 @@ main(void)
 		cmocka_unit_test(test_sack),
 		cmocka_unit_test(test_segments),
 		cmocka_unit_test(test_retransmit_reorder),
+		cmocka_unit_test(test_suppress),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_hostile),
 	};

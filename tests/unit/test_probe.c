@@ -34,13 +34,24 @@ enum srv_kind {
 	SRV_TARPIT,	/* one byte per second */
 	SRV_SILENT,	/* accepts and never speaks */
 	SRV_CLOSE,	/* greets, then closes at the first command */
+	SRV_DRIP,	/* SRV_NORMAL, one byte per write */
 };
+
+static int srv_drip;
 
 static void
 srv_write(int fd, const char *s)
 {
 	size_t n = strlen(s);
 
+	if (srv_drip) {
+		for (; n > 0; s++, n--) {
+			if (write(fd, s, 1) != 1)
+				_exit(0);
+			usleep(300);
+		}
+		return;
+	}
 	while (n > 0) {
 		ssize_t w = write(fd, s, n);
 
@@ -105,6 +116,9 @@ srv_conn(int fd, enum srv_kind k)
 	char line[256];
 
 	switch (k) {
+	case SRV_DRIP:
+		srv_drip = 1;
+		/* FALLTHROUGH */
 	case SRV_NORMAL:
 	case SRV_ALL250:
 		srv_normal(fd, k == SRV_ALL250);
@@ -312,6 +326,31 @@ test_normal(void **state)
 	assert_true(us < 2000000);
 }
 
+/* The reply counter is segmentation invariant: the same replies one byte
+ * per segment give the same bytes, the same outcome, the same codes. */
+static void
+test_drip(void **state)
+{
+	static const char *const names[] = { "ehlo", "pipelined" };
+	struct srv s = srv_start(SRV_NORMAL), d;
+	struct got whole, drip;
+	size_t i;
+
+	(void)state;
+	run_probes(s.port, names, 2, 3000, 10000, &whole);
+	srv_stop(&s);
+	d = srv_start(SRV_DRIP);
+	run_probes(d.port, names, 2, 3000, 10000, &drip);
+	srv_stop(&d);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(drip.outcome[i], PO_DONE);
+		assert_int_equal(drip.outcome[i], whole.outcome[i]);
+		assert_int_equal(drip.last_code[i], whole.last_code[i]);
+		assert_string_equal(drip.s2c[i], whole.s2c[i]);
+		assert_int_equal(drip.c2s_events[i], whole.c2s_events[i]);
+	}
+}
+
 static void
 test_all250(void **state)
 {
@@ -410,6 +449,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normal),
 		cmocka_unit_test(test_all250),
+		cmocka_unit_test(test_drip),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_starttls_refused),

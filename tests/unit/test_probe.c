@@ -35,6 +35,7 @@ enum srv_kind {
 	SRV_SILENT,	/* accepts and never speaks */
 	SRV_CLOSE,	/* greets, then closes at the first command */
 	SRV_DRIP,	/* SRV_NORMAL, one byte per write */
+	SRV_TLS_STALL,	/* 220 to STARTTLS, then never a TLS byte */
 };
 
 static int srv_drip;
@@ -146,6 +147,18 @@ srv_conn(int fd, enum srv_kind k)
 		break;
 	case SRV_SILENT:
 		sleep(30);
+		break;
+	case SRV_TLS_STALL:
+		srv_write(fd, "220 stall.invalid ESMTP\r\n");
+		while (srv_line(fd, line, sizeof(line))) {
+			if (strncasecmp(line, "EHLO", 4) == 0)
+				srv_write(fd, "250-stall.invalid\r\n"
+				    "250 STARTTLS\r\n");
+			else if (strncasecmp(line, "STARTTLS", 8) == 0) {
+				srv_write(fd, "220 go ahead\r\n");
+				sleep(30);
+			}
+		}
 		break;
 	case SRV_CLOSE:
 		srv_write(fd, "220 closer.invalid\r\n");
@@ -443,6 +456,23 @@ test_starttls_refused(void **state)
 	assert_int_equal(g.inner[0], 0);
 }
 
+/* A TLS handshake that stalls ends at its timeout, no inner transcript. */
+static void
+test_tls_stall(void **state)
+{
+	static const char *const names[] = { "starttls" };
+	struct srv s = srv_start(SRV_TLS_STALL);
+	struct got g;
+	uint64_t us;
+
+	(void)state;
+	us = run_probes(s.port, names, 1, 800, 5000, &g);
+	srv_stop(&s);
+	assert_int_equal(g.outcome[0], PO_TIMEOUT);
+	assert_int_equal(g.inner[0], 0);
+	assert_true(us < 3000000);
+}
+
 int
 main(void)
 {
@@ -453,6 +483,7 @@ main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_starttls_refused),
+		cmocka_unit_test(test_tls_stall),
 	};
 
 	char err[MG_ERRBUF_SIZE];

@@ -23,6 +23,21 @@
 # Everything lives in namespaces this test creates; torn down at exit.
 . "${top_srcdir:-.}/tests/lib.sh"
 
+# usage errors of --inline need no privileges (exit 2, one message)
+mg_tmpdir
+for bad in "--inline" "--inline --queue 70000" \
+    "--inline --queue 7 --seed 3" "--inline --queue 7 --profile nosuch" \
+    "--inline --queue 7 extra"; do
+	# shellcheck disable=SC2086
+	"$MG_EMULATE" $bad >"$MG_TMP/usage.out" 2>&1
+	mg_assert_eq "$?" 2 "mailguard-emulate $bad: exit status"
+done
+mg_assert_has "$MG_TMP/usage.out" "unexpected argument" "extra argument named"
+"$MG_EMULATE" --inline --help >"$MG_TMP/help.out" 2>&1 ||
+    mg_fail "--inline --help"
+mg_assert_has "$MG_TMP/help.out" "--inline --queue N" "--inline --help"
+mg_pass "--inline usage errors"
+
 mg_require_netns
 mg_require_cmd tcpdump tcpdump
 mg_require_cmd swaks swaks
@@ -117,6 +132,12 @@ mg_assert_has "$MG_TMP/proxy" "   3  $IP_SERVER SYN-ACK" \
     "proxy: SYN-ACK at hop 3"
 mg_assert_has "$MG_TMP/proxy" "path: server reached at hop 4" \
     "proxy: control port still reaches the server at hop 4"
+path proxy-json "$IP_SERVER:25" --json
+hops=$("$MG_PYTHON" -c 'import json,sys
+p = json.loads(open(sys.argv[1]).readline())["path"]
+print(p["proxy_hop"], p["server_hop"], p["hops"][2]["port"]["answer"])' \
+    "$MG_TMP/proxy-json") || mg_fail "--path --json: not one JSON object"
+mg_assert_eq "$hops" "3 4 SYN-ACK" "--path --json: proxy hop, server hop"
 v=$(verdict proxy)
 mg_assert_eq "$v" asa "proxy: SMTP verdict"
 $NETNS fw "$P" none
@@ -149,12 +170,20 @@ for side in "$IF_FW_OUT" "$IF_FW_IN"; do
 	eval "td_$(echo "$side" | tr - _)=\$MG_BG_PID"
 	mg_wait_has "$MG_BG_LOG" "listening on" 20 || mg_fail "tcpdump on $side"
 done
-inns "$NS_CLIENT" swaks --server "$IP_SERVER:25" --timeout 30 \
+# a 256 KiB body: many full-size segments through the queue
+"$MG_PYTHON" -c 'import sys
+for i in range(4096):
+    sys.stdout.write("line %05d %s\r\n" % (i, "x" * 52))' >"$MG_TMP/body"
+inns "$NS_CLIENT" swaks --server "$IP_SERVER:25" --timeout 60 \
     --from a@lab.test --to b@lab.test --header "Subject: inline-$$" \
-    >"$MG_TMP/swaks.out" 2>&1 || mg_fail "swaks through the inline fw"
+    --body "$MG_TMP/body" >"$MG_TMP/swaks.out" 2>&1 ||
+    mg_fail "swaks through the inline fw"
 mg_mta wait-mail "$MG_TMP/postfix" 1 60 || mg_fail "no mail delivered"
 mg_mta mail "$MG_TMP/postfix" >"$MG_TMP/mail.txt"
 mg_assert_has "$MG_TMP/mail.txt" "Subject: inline-$$" "mail crossed the box"
+mg_assert_has "$MG_TMP/mail.txt" "line 04095 xxxx" "the whole body arrived"
+mg_assert_eq "$(grep -c '^line [0-9]* x*.$' "$MG_TMP/mail.txt")" 4096 \
+    "every body line arrived intact"
 mg_assert_has "$MG_TMP/swaks.out" '<-  220 *' "client got a masked banner"
 sleep 1		# the last FIN/ACK reaches both captures
 mg_kill "$td_fw_r2"

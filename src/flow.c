@@ -423,7 +423,8 @@ flow_syn_facts(struct tr_tcp *tcp, enum tr_dir d, const struct pcap_pkt *pkt)
 	tcp->have_syn[d] = 1;
 	tcp->isn[d] = pkt->seq;
 	tcp->window[d] = pkt->window;
-	memcpy(tcp->opts[d], pkt->opts, pkt->optlen);
+	if (pkt->optlen > 0)
+		memcpy(tcp->opts[d], pkt->opts, pkt->optlen);
 	tcp->optlen[d] = pkt->optlen;
 	cursor_init(&c, pkt->opts, pkt->optlen);
 	while (cursor_u8(&c, &kind) == 0 && kind != 0) {

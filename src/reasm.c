@@ -258,8 +258,10 @@ reasm_data(struct reasm *r, struct transcript *t, enum tr_dir dir,
 		skip = (uint32_t)(r->next - seq);
 		reasm_compare(r, t, dir, ts_us, seq, p, skip < n ? skip : n);
 		seq = r->next;
-		p += skip < n ? skip : n;
-		n -= skip < n ? skip : n;
+		if (n > 0) {	/* p is NULL when nothing was captured */
+			p += skip < n ? skip : n;
+			n -= skip < n ? skip : n;
+		}
 		wire -= skip;
 	}
 	if (seq == r->next && r->pending == NULL) {

@@ -237,6 +237,26 @@ test_no_transcript(void **state)
 	reasm_clear(&r);
 }
 
+/* A segment whose payload the snap length cut entirely (no bytes, NULL
+ * pointer), overlapping what came before: a gap, no pointer arithmetic
+ * on NULL (UBSan checks this in the sanitizer build). */
+static void
+test_nothing_captured(void **state)
+{
+	struct transcript *t = transcript_new("cut");
+	struct reasm r;
+
+	(void)state;
+	reasm_init(&r);
+	reasm_syn(&r, 99);
+	reasm_data(&r, t, TR_C2S, 1, 100, (const uint8_t *)"abcd", 4, 4, 0);
+	reasm_data(&r, t, TR_C2S, 2, 102, NULL, 0, 10, 0);
+	assert_true(r.next == 112);
+	assert_true(r.gaps == 1 && r.gap_bytes == 8);
+	reasm_clear(&r);
+	transcript_free(t);
+}
+
 int
 main(void)
 {
@@ -245,6 +265,7 @@ main(void)
 		cmocka_unit_test(test_invariance),
 		cmocka_unit_test(test_pending_cap),
 		cmocka_unit_test(test_no_transcript),
+		cmocka_unit_test(test_nothing_captured),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

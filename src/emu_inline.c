@@ -451,8 +451,10 @@ emu_inline_packet(struct emu_inline *ei, uint8_t *pkt, size_t len,
 		f->base[d] = k.seq + 1;
 		f->have_base[d] = 1;
 	}
+	/* data on a SYN (TCP Fast Open, RFC 7413) starts after the SYN */
 	if (k.paylen > 0 && f->inspect && f->have_base[d])
-		v = ei_payload(ei, f, d, k.seq, pay, k.paylen);
+		v = ei_payload(ei, f, d, k.seq + (k.flags & PCAP_TCP_SYN ?
+		    1 : 0), pay, k.paylen);
 	if (v == EMU_INLINE_DROP) {
 		ei->st.dropped++;
 		return v;

@@ -215,6 +215,13 @@ test_isn(void **state)
 	emu_inline_packet(f.ei, f.buf, f.len, f.now, &f.changed);
 	assert_int_equal(get32(fx_tcp(&f) + 4), 1001 + off[0]);
 	assert_int_equal(get32(fx_tcp(&f) + 8), 5001);
+	/* data on a SYN (RFC 7413) is stream offset 0, not a retransmission */
+	f.c.port++;
+	f.len = pk(f.buf, &f.c, &f.s, 7000, 0, F_SYN, NULL, 0, "EHLO x\r\n", 8);
+	assert_int_equal(emu_inline_packet(f.ei, f.buf, f.len, f.now,
+	    &f.changed), EMU_INLINE_ACCEPT);
+	assert_memory_equal(f.buf + 40, "EHLO x\r\n", 8);
+	assert_int_equal(emu_inline_stats(f.ei)->segments, 1);
 	/* without --randomize-isn headers stay as they are */
 	emu_inline_free(f.ei);
 	fx_init(&f, "off", 0, AF_INET);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "probe_run.h"
+#include "transcript.h"
 #include "util.h"
 
 struct pr_active {
@@ -138,10 +139,15 @@ pr_start(struct probe_run *r, uint64_t now)
 			struct probe_result *res = &a->job->res[k];
 
 			if (now >= a->deadline) {
+				/* An empty transcript keeps the probe in the
+				 * report, with what happened to it. */
+				res->tr = transcript_new(res->def->name);
 				res->outcome = PO_DEADLINE;
 				util_strlcpy(res->detail, "not started: the "
 				    "target's deadline passed",
 				    sizeof(res->detail));
+				transcript_note(res->tr, TR_C2S,
+				    util_wall_us(), "%s", res->detail);
 				a->finished++;
 				continue;
 			}

@@ -5,7 +5,7 @@
  *
  * Every piece of wire text in a report is already escaped (report.h), so
  * this module only lays it out.  color != 0 adds ANSI colours (callers pass
- * isatty(fileno(fp)) && !NO_COLOR).  Writes to fp, never exits; stdio
+ * isatty(fileno(fp)) && !NO_COLOR) as OUT_TEXT_COLOR.  Writes to fp, never exits; stdio
  * errors are the caller's to check with ferror().
  */
 #ifndef OUT_TEXT_H
@@ -15,7 +15,11 @@
 
 #include "report.h"
 
-void	out_text_report(FILE *fp, const struct report *r, int color);
+/* flags: OUT_TEXT_COLOR, OUT_TEXT_VERBOSE (each probe's bytes sent and
+ * reply in full; by default one line per probe). */
+#define OUT_TEXT_COLOR		0x1
+#define OUT_TEXT_VERBOSE	0x2
+void	out_text_report(FILE *fp, const struct report *r, int flags);
 /* One line: "target  family/generation  confidence%". */
 void	out_text_summary_line(FILE *fp, const struct report *r, int color);
 

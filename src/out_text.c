@@ -86,7 +86,7 @@ out_text_lists(FILE *fp, const struct report *r, int color)
 }
 
 static void
-out_text_details(FILE *fp, const struct report *r, int color)
+out_text_details(FILE *fp, const struct report *r, int color, int verbose)
 {
 	size_t i, j;
 
@@ -102,10 +102,13 @@ out_text_details(FILE *fp, const struct report *r, int color)
 	}
 	if (r->nprobes > 0)
 		out_text_head(fp, "Probes:", color);
-	for (i = 0; i < r->nprobes; i++)
-		fprintf(fp, "  %-16s %s\n    sent:  %s\n    reply: %s\n",
-		    r->probes[i].name, r->probes[i].classification,
-		    r->probes[i].sent, r->probes[i].reply);
+	for (i = 0; i < r->nprobes; i++) {
+		fprintf(fp, "  %-16s %s\n", r->probes[i].name,
+		    r->probes[i].classification);
+		if (verbose)
+			fprintf(fp, "    sent:  %s\n    reply: %s\n",
+			    r->probes[i].sent, r->probes[i].reply);
+	}
 	if (r->nanomalies > 0)
 		out_text_head(fp, "Anomalies:", color);
 	for (i = 0; i < r->nanomalies; i++)
@@ -120,9 +123,11 @@ out_text_details(FILE *fp, const struct report *r, int color)
 }
 
 void
-out_text_report(FILE *fp, const struct report *r, int color)
+out_text_report(FILE *fp, const struct report *r, int flags)
 {
+	int color = (flags & OUT_TEXT_COLOR) != 0;
+
 	out_text_summary_line(fp, r, color);
 	out_text_lists(fp, r, color);
-	out_text_details(fp, r, color);
+	out_text_details(fp, r, color, (flags & OUT_TEXT_VERBOSE) != 0);
 }

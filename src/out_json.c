@@ -1,6 +1,7 @@
 /* out_json.c - a report as one JSON object, built with jansson. */
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "out_json.h"
 
@@ -145,10 +146,15 @@ out_json_report(const struct report *r)
 int
 out_json_write(FILE *fp, json_t *obj)
 {
+	char *s;
+	int rc = 0;
+
+	/* One string, one write: json_dumpf writes in small pieces. */
 	if (obj == NULL ||
-	    json_dumpf(obj, fp, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+	    (s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
 		return -1;
-	if (fputc('\n', fp) == EOF)
-		return -1;
-	return 0;
+	if (fputs(s, fp) == EOF || fputc('\n', fp) == EOF)
+		rc = -1;
+	free(s);
+	return rc;
 }

@@ -144,6 +144,34 @@ report_classify(const struct dialog *d)
 	return s;
 }
 
+/*
+ * What the client sent: its command lines escaped, each message body
+ * replaced by "[message body: N bytes]" (a body is not evidence, can be
+ * large, and is somebody's mail), "[TLS]" where TLS began.
+ */
+static char *
+report_sent(const struct dialog *d)
+{
+	struct buf b;
+	size_t i;
+	char *s;
+
+	buf_init(&b, MG_REPORT_TEXT_MAX + 64);
+	for (i = 0; i < d->nex && b.len < MG_REPORT_TEXT_MAX; i++) {
+		escape_wire(&b, d->ex[i].line, d->ex[i].linelen, ESCAPE_TERM);
+		if (d->ex[i].has_body)
+			buf_printf(&b, "[message body: %llu bytes]",
+			    (unsigned long long)d->ex[i].body_bytes);
+	}
+	if (i < d->nex)
+		buf_append_str(&b, "...");
+	else if (d->tls_started)
+		buf_append_str(&b, "[TLS]");
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
 static void
 report_probe_add(struct report *r, const struct transcript *t,
     const struct dialog *d)
@@ -154,7 +182,8 @@ report_probe_add(struct report *r, const struct transcript *t,
 
 	p.name = xstrdup(t->label[0] ? t->label : "session");
 	bytes = transcript_bytes(t, TR_C2S, &len);
-	p.sent = escape_wire_str(bytes, len, ESCAPE_TERM, MG_REPORT_TEXT_MAX);
+	p.sent = d->nex > 0 ? report_sent(d) :
+	    escape_wire_str(bytes, len, ESCAPE_TERM, MG_REPORT_TEXT_MAX);
 	bytes = transcript_bytes(t, TR_S2C, &len);
 	p.reply = escape_wire_str(bytes, len, ESCAPE_TERM,
 	    MG_REPORT_TEXT_MAX);

@@ -347,6 +347,38 @@ test_bad_open(void **state)
 	assert_null(pcap_in_open("/nonexistent/x.pcap", NULL, errbuf));
 }
 
+/* caplen larger than the file's snaplen: libpcap keeps reading (it cuts
+ * the record to the snaplen); we must decode what is there and go on. */
+static void
+test_caplen_over_snaplen(void **state)
+{
+	char errbuf[MG_ERRBUF_SIZE];
+	struct capgen g;
+	struct capgen_pkt p;
+	struct pcap_in *in;
+	struct pcap_pkt k;
+	int n = 0, rc;
+
+	(void)state;
+	capgen_init(&g, CAPGEN_LT_EN10MB, 0, 0);
+	g.out.data[16] = 64;	/* snaplen 64 in the file header */
+	g.out.data[17] = g.out.data[18] = g.out.data[19] = 0;
+	fill_pkt(&p, 0);
+	capgen_pkt(&g, 1, &p);	/* 112-byte record > snaplen */
+	capgen_pkt(&g, 2, &p);
+	in = open_gen(&g, NULL, errbuf);
+	assert_non_null(in);
+	while ((rc = pcap_in_next(in, &k, errbuf)) > 0) {
+		n++;
+		assert_true(k.caplen <= 112);
+		assert_true(k.paylen <= k.paylen_wire);
+	}
+	assert_int_equal(rc, PCAP_IN_EOF);
+	assert_int_equal(n, 2);
+	pcap_in_free(in);
+	capgen_free(&g);
+}
+
 static void
 test_filter_and_counts(void **state)
 {
@@ -389,6 +421,7 @@ main(void)
 		cmocka_unit_test(test_skip_reasons),
 		cmocka_unit_test(test_corrupt_files),
 		cmocka_unit_test(test_bad_open),
+		cmocka_unit_test(test_caplen_over_snaplen),
 		cmocka_unit_test(test_filter_and_counts),
 	};
 

@@ -37,8 +37,13 @@
  *  - A segment the engine suppresses entirely (pix-4.1 answering a
  *    command itself, pix-5.1's end-of-data bug) is dropped and later
  *    sequence/ack numbers are shifted so the endpoints stay in step.
- *    Partial cuts and the box's own answers (inject) would change lengths
- *    and cannot be done in place: counted, bytes forwarded.
+ *    When the box answers such a segment itself (pix-4.1's "250 OK"),
+ *    emu_inline_inject() gives the answer as a packet from the other
+ *    endpoint, next in the sequence space the sender sees (the other
+ *    side's later bytes move up by its length); a retransmission of the
+ *    answered segment is dropped and answered again.  Partial cuts, and
+ *    answers to segments that are not suppressed whole, would change
+ *    lengths in place: counted, bytes forwarded.
  *  - After an engine drop (ASA drop-connection) every later packet of the
  *    flow is dropped.
  *  - Checksums: the TCP checksum is recomputed (RFC 9293 3.1 pseudo-
@@ -70,6 +75,8 @@
 #define EMU_INLINE_LINGER_SEC	10
 /* Largest packet taken from the queue (NFQNL_COPY_PACKET range). */
 #define EMU_INLINE_PKT_MAX	65535
+/* Largest answer the box sends itself (pix-4.1 "250 OK"). */
+#define EMU_INLINE_INJECT_MAX	1024
 
 struct emu_inline_cfg {
 	const struct emu_profile *profile;
@@ -97,7 +104,8 @@ struct emu_inline_stats {
 	uint64_t	too_old;	/* dropped: older than the history */
 	uint64_t	suppressed;	/* dropped: engine suppress */
 	uint64_t	partial_cuts;	/* cuts not applied */
-	uint64_t	injects;	/* box answers not sent */
+	uint64_t	injected;	/* box answers sent (and re-sent) */
+	uint64_t	injects;	/* box answers that could not be */
 };
 
 enum emu_inline_verdict {
@@ -117,6 +125,13 @@ void	emu_inline_free(struct emu_inline *ei);	/* NULL: no-op */
  */
 enum emu_inline_verdict emu_inline_packet(struct emu_inline *ei,
 	    uint8_t *pkt, size_t len, uint64_t now_us, int *changed);
+
+/*
+ * The packet the box sends itself after the last emu_inline_packet() call
+ * (raw IPv4/IPv6, checksums set), NULL (*len 0) when none.  Valid until
+ * the next call.  The queue loop sends it with a raw socket.
+ */
+const uint8_t *emu_inline_inject(const struct emu_inline *ei, size_t *len);
 
 /* Flows currently tracked, and the counters. */
 size_t	emu_inline_nflows(const struct emu_inline *ei);

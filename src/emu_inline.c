@@ -14,6 +14,7 @@
 
 #define EI_BUCKETS	4096
 #define EI_SWEEP_US	1000000ULL
+#define EI_SEQ_GT(a, b)	((int32_t)((a) - (b)) > 0)	/* RFC 9293 3.4 */
 
 /* One TCP connection; index 0 = client to server (the SYN's sender). */
 struct ei_flow {
@@ -31,6 +32,18 @@ struct ei_flow {
 	int		 rst;
 	int		 dropped;	/* engine drop: drop the rest */
 	int		 inspect;
+	int		 have_nxt[2];
+	uint32_t	 nxt[2];	/* next seq each side sends (own) */
+	uint16_t	 win[2];	/* last window field each side sent */
+	/* the box's last own answer (pix-4.1), sent again when the
+	 * segment it answered is retransmitted */
+	int		 inj_dir;	/* direction of that segment */
+	uint64_t	 inj_at;	/* its stream offset */
+	size_t		 inj_seglen;	/* its length */
+	uint32_t	 inj_seq;	/* answer's seq as the receiver sees */
+	uint32_t	 inj_ack;	/* answer's ack (sender's own space) */
+	size_t		 inj_len;
+	uint8_t		 inj_data[EMU_INLINE_INJECT_MAX];
 	uint64_t	 last_us;
 	struct emu_conn	*ec;
 	struct emu_peers peers;
@@ -46,6 +59,8 @@ struct emu_inline {
 	uint64_t		 last_sweep;
 	struct emu_actions	 act;
 	uint8_t			 old[EMU_INLINE_PKT_MAX];
+	uint8_t			 inj[60 + EMU_INLINE_INJECT_MAX];
+	size_t			 injlen;
 };
 
 /* xorshift32: deterministic offsets from the seed. */
@@ -257,6 +272,13 @@ emu_inline_stats(const struct emu_inline *ei)
 	return &ei->st;
 }
 
+const uint8_t *
+emu_inline_inject(const struct emu_inline *ei, size_t *len)
+{
+	*len = ei->injlen;
+	return ei->injlen > 0 ? ei->inj : NULL;
+}
+
 int
 emu_inline_offsets(const struct emu_inline *ei, int af, const uint8_t *caddr,
     uint16_t cport, const uint8_t *saddr, uint16_t sport, uint32_t off[2])
@@ -277,18 +299,98 @@ emu_inline_offsets(const struct emu_inline *ei, int af, const uint8_t *caddr,
 	return 0;
 }
 
-/* Feed new stream bytes to the engine. */
+static void ei_put32(uint8_t *p, uint32_t v);
+static uint32_t ei_sum(uint32_t sum, const uint8_t *p, size_t n);
+
+/*
+ * The box's own answer to the sender of direction d (pix-4.1 answers a
+ * refused command itself, Cisco's PIX 4.x mailhost "OK"): one TCP segment
+ * from the other endpoint's address, next in the sequence space the
+ * sender sees, acknowledging the segment it answered.
+ */
+static void
+ei_inject_build(struct emu_inline *ei, const struct ei_flow *f)
+{
+	int d = f->inj_dir, v4 = f->af == AF_INET;
+	size_t ihl = v4 ? 20 : 40;
+	size_t tot = ihl + 20 + f->inj_len;
+	uint8_t *p = ei->inj, *t = p + ihl;
+	uint32_t sum;
+
+	memset(p, 0, ihl + 20);
+	if (v4) {
+		p[0] = 0x45;
+		p[2] = (uint8_t)(tot >> 8);
+		p[3] = (uint8_t)tot;
+		p[6] = 0x40;			/* DF */
+		p[8] = 64;
+		p[9] = 6;
+		memcpy(p + 12, f->addr[!d], 4);
+		memcpy(p + 16, f->addr[d], 4);
+		sum = ei_sum(0, p, 20);
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		p[10] = (uint8_t)(~sum >> 8);
+		p[11] = (uint8_t)~sum;
+	} else {
+		p[0] = 0x60;
+		p[4] = (uint8_t)((20 + f->inj_len) >> 8);
+		p[5] = (uint8_t)(20 + f->inj_len);
+		p[6] = 6;
+		p[7] = 64;
+		memcpy(p + 8, f->addr[!d], 16);
+		memcpy(p + 24, f->addr[d], 16);
+	}
+	t[0] = (uint8_t)(f->port[!d] >> 8);
+	t[1] = (uint8_t)f->port[!d];
+	t[2] = (uint8_t)(f->port[d] >> 8);
+	t[3] = (uint8_t)f->port[d];
+	ei_put32(t + 4, f->inj_seq);
+	ei_put32(t + 8, f->inj_ack);
+	t[12] = 5 << 4;
+	t[13] = 0x18;				/* PSH, ACK */
+	t[14] = (uint8_t)(f->win[!d] >> 8);
+	t[15] = (uint8_t)f->win[!d];
+	memcpy(t + 20, f->inj_data, f->inj_len);
+	emu_inline_tcp_csum(f->af, f->addr[!d], f->addr[d], t,
+	    20 + f->inj_len);
+	ei->injlen = tot;
+	ei->st.injected++;
+}
+
+/* Record the answer to a suppressed segment [at, at+n) of direction d
+ * that ends at sequence number end; the other side's later bytes move up
+ * by its length in the sender's view. */
+static void
+ei_answer(struct emu_inline *ei, struct ei_flow *f, int d, uint64_t at,
+    size_t n, uint32_t end, const uint8_t *data, size_t len)
+{
+	if (len > EMU_INLINE_INJECT_MAX || !f->have_nxt[!d]) {
+		ei->st.injects++;		/* cannot be sent */
+		return;
+	}
+	f->inj_dir = d;
+	f->inj_at = at;
+	f->inj_seglen = n;
+	f->inj_seq = f->nxt[!d] + f->isn_off[!d] - f->delta[!d];
+	f->inj_ack = end;
+	memcpy(f->inj_data, data, len);
+	f->inj_len = len;
+	f->delta[!d] -= (uint32_t)len;
+	ei_inject_build(ei, f);
+}
+
+/* Feed new stream bytes (sequence number seq) to the engine. */
 static enum emu_inline_verdict
-ei_feed(struct emu_inline *ei, struct ei_flow *f, int d, uint8_t *pay,
-    size_t n)
+ei_feed(struct emu_inline *ei, struct ei_flow *f, int d, uint32_t seq,
+    uint8_t *pay, size_t n)
 {
 	struct emu_actions *a = &ei->act;
+	uint64_t at = emu_conn_offset(f->ec, (enum emu_dir)d);
 
 	if (emu_rewrite_segment(f->ec, (enum emu_dir)d, pay, n, a) < 0)
 		return EMU_INLINE_ACCEPT;
 	ei->st.segments++;
-	if (a->inject.len > 0)
-		ei->st.injects++;
 	if (a->drop) {
 		f->dropped = 1;
 		return EMU_INLINE_DROP;
@@ -296,8 +398,13 @@ ei_feed(struct emu_inline *ei, struct ei_flow *f, int d, uint8_t *pay,
 	if (a->suppress) {
 		f->delta[d] += (uint32_t)n;
 		ei->st.suppressed++;
+		if (a->inject.len > 0)
+			ei_answer(ei, f, d, at, n, seq + (uint32_t)n,
+			    a->inject.data, a->inject.len);
 		return EMU_INLINE_DROP;
 	}
+	if (a->inject.len > 0)
+		ei->st.injects++;
 	if (a->ncuts > 0)
 		ei->st.partial_cuts++;
 	return EMU_INLINE_ACCEPT;
@@ -313,13 +420,19 @@ ei_payload(struct emu_inline *ei, struct ei_flow *f, int d, uint32_t seq,
 	size_t old;
 
 	if (off == cur)
-		return ei_feed(ei, f, d, pay, n);
+		return ei_feed(ei, f, d, seq, pay, n);
 	if ((int32_t)(off - cur) > 0) {
 		ei->st.reordered++;	/* the sender retransmits in order */
 		return EMU_INLINE_DROP;
 	}
 	back = cur - off;
 	old = back < n ? back : n;
+	if (f->inj_len > 0 && f->inj_dir == d && back <= cur64 &&
+	    cur64 - back == f->inj_at && n == f->inj_seglen) {
+		ei_inject_build(ei, f);	/* the box answers it again */
+		ei->st.retransmissions++;
+		return EMU_INLINE_DROP;
+	}
 	if (back > EMU_HISTORY_MAX || back > cur64 ||
 	    emu_rewrite_history(f->ec, (enum emu_dir)d, cur64 - back, pay,
 	    old) < old) {
@@ -328,7 +441,8 @@ ei_payload(struct emu_inline *ei, struct ei_flow *f, int d, uint32_t seq,
 	}
 	ei->st.retransmissions++;
 	if (n > old)
-		return ei_feed(ei, f, d, pay + old, n - old);
+		return ei_feed(ei, f, d, seq + (uint32_t)old, pay + old,
+		    n - old);
 	return EMU_INLINE_ACCEPT;
 }
 
@@ -389,6 +503,20 @@ ei_header(struct ei_flow *f, int d, const struct pcap_pkt *k, uint8_t *tcp)
 		f->rst = 1;
 }
 
+/* What each side has sent so far (for the box's own answers). */
+static void
+ei_track(struct ei_flow *f, int d, const struct pcap_pkt *k)
+{
+	uint32_t end = k->seq + (uint32_t)k->paylen +
+	    (k->flags & PCAP_TCP_SYN ? 1u : 0u) +
+	    (k->flags & PCAP_TCP_FIN ? 1u : 0u);
+
+	if (!f->have_nxt[d] || EI_SEQ_GT(end, f->nxt[d]))
+		f->nxt[d] = end;
+	f->have_nxt[d] = 1;
+	f->win[d] = k->window;
+}
+
 /* The flow of a decoded packet; a client SYN opens (or reopens) one. */
 static struct ei_flow *
 ei_flow_for(struct emu_inline *ei, const struct pcap_pkt *k, uint64_t now,
@@ -424,6 +552,7 @@ emu_inline_packet(struct emu_inline *ei, uint8_t *pkt, size_t len,
 	int d;
 
 	*changed = 0;
+	ei->injlen = 0;
 	ei->st.packets++;
 	ei_expire(ei, now_us);
 	memset(&k, 0, sizeof(k));
@@ -459,6 +588,7 @@ emu_inline_packet(struct emu_inline *ei, uint8_t *pkt, size_t len,
 		ei->st.dropped++;
 		return v;
 	}
+	ei_track(f, d, &k);
 	ei_header(f, d, &k, tcp);
 	if (memcmp(ei->old, tcp, tlen) != 0) {
 		for (i = 0; i < k.paylen; i++)

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
 
 #include <linux/netfilter.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
@@ -24,7 +27,39 @@ struct ei_nfq {
 	struct emu_inline	*ei;
 	uint8_t			 pkt[EMU_INLINE_PKT_MAX];
 	int			 verdict_err;
+	int			 raw4, raw6;	/* for the box's own answers */
 };
+
+/* Send the box's own answer (IPPROTO_RAW: the header is ours). */
+static void
+ei_nfq_inject(struct ei_nfq *q)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	const uint8_t *p;
+	size_t len;
+	socklen_t sl;
+	int fd;
+
+	if ((p = emu_inline_inject(q->ei, &len)) == NULL)
+		return;
+	memset(&ss, 0, sizeof(ss));
+	if ((p[0] >> 4) == 4) {
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, p + 16, 4);
+		sl = sizeof(*sin);
+		fd = q->raw4;
+	} else {
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, p + 24, 16);
+		sl = sizeof(*sin6);
+		fd = q->raw6;
+	}
+	/* a lost answer is sent again when the sender retransmits */
+	if (fd >= 0)
+		(void)sendto(fd, p, len, 0, (struct sockaddr *)&ss, sl);
+}
 
 static int
 ei_nfq_cb(struct nfq_q_handle *qh, struct nfgenmsg *msg,
@@ -54,6 +89,7 @@ ei_nfq_cb(struct nfq_q_handle *qh, struct nfgenmsg *msg,
 		rc = nfq_set_verdict(qh, id, NF_ACCEPT, 0, NULL);
 	if (rc < 0)
 		q->verdict_err = errno ? errno : EIO;
+	ei_nfq_inject(q);
 	return 0;
 }
 
@@ -110,10 +146,12 @@ emu_inline_queue_open(struct emu_inline *ei, uint16_t queue, char *errbuf)
 	struct emu_inline_queue *iq = xcalloc(1, sizeof(*iq));
 
 	iq->q.ei = ei;
+	iq->q.raw4 = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	iq->q.raw6 = socket(AF_INET6, SOCK_RAW, IPPROTO_RAW);
 	if ((iq->h = nfq_open()) == NULL) {
 		util_errbuf(errbuf, MG_ERRBUF_SIZE, "nfq_open: %s (needs "
 		    "CAP_NET_ADMIN)", strerror(errno));
-		free(iq);
+		emu_inline_queue_close(iq);
 		return NULL;
 	}
 	/* Kernels before 3.8 want the family bound; later ones ignore it. */
@@ -152,5 +190,9 @@ emu_inline_queue_close(struct emu_inline_queue *iq)
 		nfq_destroy_queue(iq->qh);
 	if (iq->h != NULL)
 		nfq_close(iq->h);
+	if (iq->q.raw4 >= 0)
+		close(iq->q.raw4);
+	if (iq->q.raw6 >= 0)
+		close(iq->q.raw6);
 	free(iq);
 }

@@ -19,7 +19,9 @@
 # through `mailguard-detect -r outside -r inside`: the ISN offsets it finds
 # equal the ones the inline emulator logged, and the greeting and masked
 # EHLO keywords are reported as rewritten ranges.
-# Without CAP_NET_RAW --path prints one line and the SMTP probes still run.
+# Inline pix-4.1 answers a refused command itself and the stream stays in
+# step.  Without CAP_NET_RAW --path prints one line and the SMTP probes
+# still run.
 # Everything lives in namespaces this test creates; torn down at exit.
 . "${top_srcdir:-.}/tests/lib.sh"
 
@@ -225,6 +227,31 @@ $NETNS fw "$P" none
 mg_kill "$ipid"
 mg_wait_has "$inlog" "packets changed" 10 || mg_fail "no inline summary"
 mg_pass "inline captures: ISN offsets $cs / $sc and rewritten ranges found"
+
+# 3b. pix-4.1 inline: the box answers a refused command itself ("250 OK")
+# and the server never sees it; both ends stay in step (QUIT answered)
+mg_start_bg inline41 ip netns exec "$NS_FW" "$MG_EMULATE" --inline \
+    --queue "$QNUM" --profile pix-4.1 --randomize-isn --seed 99
+ipid=$MG_BG_PID
+mg_wait_has "$MG_BG_LOG" "inline: profile pix-4.1 on netfilter queue" 20 ||
+    mg_fail "pix-4.1 inline emulator did not bind the queue"
+$NETNS fw "$P" nfqueue "$QNUM" 25 || mg_fail "NFQUEUE rules"
+before=$(grep -c "< [^ ]*\[$IP_CLIENT\]: VRFY" "$MG_TMP/postfix/log")
+# (the control run's verb-vrfy probe reached postfix: the pattern works)
+[ "$before" -gt 0 ] || mg_fail "no VRFY in the postfix log at all"
+inns "$NS_CLIENT" "$MG_PYTHON" "$top_srcdir/tests/lab/smtpchat.py" \
+    --timeout 20 "$IP_SERVER" 25 greet "cmd:HELO client.lab.test" \
+    "cmd:VRFY root" cmd:QUIT >"$MG_TMP/pix41.chat" 2>&1 ||
+    { cat "$MG_TMP/pix41.chat" >&2; mg_fail "chat through pix-4.1 inline"; }
+cat "$MG_TMP/pix41.chat" >&2
+mg_assert_eq "$(grep -A1 '^C: VRFY root' "$MG_TMP/pix41.chat" | tail -n 1)" \
+    "S: 250 OK" "pix-4.1: the box answered VRFY itself"
+mg_assert_has "$MG_TMP/pix41.chat" "S: 221" "pix-4.1: QUIT answered after it"
+after=$(grep -c "< [^ ]*\[$IP_CLIENT\]: VRFY" "$MG_TMP/postfix/log")
+mg_assert_eq "$after" "$before" "pix-4.1: postfix never saw the VRFY"
+$NETNS fw "$P" none
+mg_kill "$ipid"
+mg_pass "pix-4.1 inline answers a refused command itself, stream in step"
 
 # 4. MSS clamp on the fw
 $NETNS fw "$P" mss 1380 || mg_fail "mss clamp rule"

@@ -364,10 +364,34 @@ test_retransmit_reorder(void **state)
 	emu_inline_free(f.ei);
 }
 
+/* The box's own answer: from the server to the client, seq and ack as
+ * the client expects, "250 OK", valid checksums. */
+static void
+inject_check(const struct fx *f, uint32_t seq, uint32_t ack)
+{
+	const uint8_t *p, *t;
+	size_t n;
+
+	p = emu_inline_inject(f->ei, &n);
+	assert_non_null(p);
+	assert_int_equal(n, 20 + 20 + 8);
+	assert_int_equal(p[0], 0x45);
+	assert_memory_equal(p + 12, srv4, 4);
+	assert_memory_equal(p + 16, cli4, 4);
+	t = p + 20;
+	assert_int_equal(t[0] << 8 | t[1], 25);
+	assert_int_equal(t[2] << 8 | t[3], f->c.port);
+	assert_int_equal(get32(t + 4), seq);
+	assert_int_equal(get32(t + 8), ack);
+	assert_int_equal(t[13], F_ACK | F_PSH);
+	assert_memory_equal(t + 20, "250 OK\r\n", 8);
+	assert_true(csum_ok(p, n));
+}
+
 /* pix-4.1 answers a refused command itself: the engine suppresses the
- * segment, the core drops it and shifts later seq/ack so that both ends
- * stay in step (the client's bytes are acknowledged, the server never
- * sees them). */
+ * segment, the core drops it, sends the box's "250 OK" to the client and
+ * shifts later seq/ack so that both ends stay in step (the client's bytes
+ * are acknowledged, the server never sees them). */
 static void
 test_suppress(void **state)
 {
@@ -375,6 +399,7 @@ test_suppress(void **state)
 	struct fx f;
 	uint32_t off[2], c0;
 	const uint8_t *t;
+	size_t n;
 
 	(void)state;
 	fx_init(&f, "pix-4.1", 1, AF_INET);
@@ -384,17 +409,30 @@ test_suppress(void **state)
 	assert_int_equal(fx_send(&f, &f.c, &f.s, c0, F_ACK | F_PSH, vrfy,
 	    strlen(vrfy)), EMU_INLINE_DROP);
 	assert_int_equal(emu_inline_stats(f.ei)->suppressed, 1);
+	inject_check(&f, f.s.seq + off[1], c0 + (uint32_t)strlen(vrfy));
+	/* VRFY retransmitted: dropped again, answered again, same bytes */
+	assert_int_equal(fx_send(&f, &f.c, &f.s, c0, F_ACK | F_PSH, vrfy,
+	    strlen(vrfy)), EMU_INLINE_DROP);
+	inject_check(&f, f.s.seq + off[1], c0 + (uint32_t)strlen(vrfy));
+	assert_int_equal(emu_inline_stats(f.ei)->injected, 2);
 	f.c.seq += (uint32_t)strlen(vrfy);
-	assert_int_equal(fx_send(&f, &f.c, &f.s, f.c.seq, F_ACK | F_PSH, quit,
-	    strlen(quit)), EMU_INLINE_ACCEPT);
+	f.len = pk(f.buf, &f.c, &f.s, f.c.seq, f.s.seq + off[1] + 8,
+	    F_ACK | F_PSH, NULL, 0, quit, strlen(quit));
+	assert_int_equal(emu_inline_packet(f.ei, f.buf, f.len, f.now,
+	    &f.changed), EMU_INLINE_ACCEPT);
+	assert_null(emu_inline_inject(f.ei, &n));
 	t = fx_tcp(&f);
 	assert_int_equal(get32(t + 4), c0 + off[0]);	/* VRFY left out */
 	assert_memory_equal(t + 20, quit, strlen(quit));
-	/* the server acks QUIT in its view; the client sees VRFY acked too */
+	/* the client's ack of the box's "250 OK" is the server's own next */
+	assert_int_equal(get32(t + 8), f.s.seq);
+	/* the server answers QUIT: in the client's view it comes after the
+	 * box's answer; the client sees VRFY acked too */
 	f.len = pk(f.buf, &f.s, &f.c, f.s.seq, c0 + off[0] +
-	    (uint32_t)strlen(quit), F_ACK, NULL, 0, NULL, 0);
+	    (uint32_t)strlen(quit), F_ACK | F_PSH, NULL, 0, "221 bye\r\n", 9);
 	emu_inline_packet(f.ei, f.buf, f.len, f.now, &f.changed);
 	t = fx_tcp(&f);
+	assert_int_equal(get32(t + 4), f.s.seq + off[1] + 8);
 	assert_int_equal(get32(t + 8), f.c.seq + (uint32_t)strlen(quit));
 	assert_true(csum_ok(f.buf, f.len));
 	emu_inline_free(f.ei);

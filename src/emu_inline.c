@@ -14,7 +14,8 @@
 
 #define EI_BUCKETS	4096
 #define EI_SWEEP_US	1000000ULL
-#define EI_SEQ_GT(a, b)	((int32_t)((a) - (b)) > 0)	/* RFC 9293 3.4 */
+/* sequence comparison modulo 2^32 (RFC 9293 3.4) */
+#define EI_SEQ_GT(a, b)	((int32_t)((a) - (b)) > 0)
 
 /* One TCP connection; index 0 = client to server (the SYN's sender). */
 struct ei_flow {

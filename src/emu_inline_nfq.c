@@ -27,7 +27,7 @@ struct ei_nfq {
 	struct emu_inline	*ei;
 	uint8_t			 pkt[EMU_INLINE_PKT_MAX];
 	int			 verdict_err;
-	int			 raw4, raw6;	/* the box's own answers */
+	int			 raw4, raw6;	/* own answers */
 };
 
 /* Send the box's own answer (IPPROTO_RAW: the header is ours). */

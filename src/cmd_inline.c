@@ -227,7 +227,7 @@ ci_summary(struct emu_log *log, const struct emu_inline *ei)
 	emu_log_printf(log, "inline: %llu packets, %llu tcp, %llu flows, "
 	    "%llu segments, %llu bytes changed, %llu packets changed, "
 	    "%llu retransmissions, %llu dropped (%llu reordered, %llu "
-	    "suppressed), %llu untracked",
+	    "suppressed), %llu own answers sent, %llu untracked",
 	    (unsigned long long)s->packets, (unsigned long long)s->tcp,
 	    (unsigned long long)s->flows, (unsigned long long)s->segments,
 	    (unsigned long long)s->bytes_changed,
@@ -235,6 +235,7 @@ ci_summary(struct emu_log *log, const struct emu_inline *ei)
 	    (unsigned long long)s->retransmissions,
 	    (unsigned long long)s->dropped, (unsigned long long)s->reordered,
 	    (unsigned long long)s->suppressed,
+	    (unsigned long long)s->injected,
 	    (unsigned long long)s->untracked);
 }
 

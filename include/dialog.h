@@ -22,9 +22,10 @@
  *    exchange in flight is marked gap.
  *
  * Ownership: the dialog owns copies of everything (command bytes, parsed
- * commands whose slices point into the copied line, replies); it does not point into the transcript, which may be
- * freed first.  dialog_free(NULL) is a no-op.  Caps: MG_DIALOG_EXCH_MAX
- * exchanges, MG_DIALOG_ORPHANS_MAX orphans, MG_DIALOG_ANOM_MAX anomalies;
+ * commands whose slices point into the copied line, replies); it does not
+ * point into the transcript, which may be freed first.  dialog_free(NULL)
+ * is a no-op.  Caps: MG_DIALOG_EXCH_MAX exchanges, MG_DIALOG_ORPHANS_MAX
+ * orphans, MG_DIALOG_ANOM_MAX anomalies;
  * past a cap the item is counted in the *_dropped field.  Never prints;
  * never fails (hostile bytes become anomalies).
  */

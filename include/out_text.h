@@ -4,9 +4,9 @@
  * the per-probe list, anomalies and notes.
  *
  * Every piece of wire text in a report is already escaped (report.h), so
- * this module only lays it out.  color != 0 adds ANSI colours (callers pass
- * isatty(fileno(fp)) && !NO_COLOR) as OUT_TEXT_COLOR.  Writes to fp, never exits; stdio
- * errors are the caller's to check with ferror().
+ * this module only lays it out.  OUT_TEXT_COLOR adds ANSI colours (callers
+ * set it when isatty(fileno(fp)) && !NO_COLOR).  Writes to fp, never
+ * exits; stdio errors are the caller's to check with ferror().
  */
 #ifndef OUT_TEXT_H
 #define OUT_TEXT_H

@@ -32,7 +32,7 @@ struct dialog_state {
 	struct smtp_line_framer	 fr;
 	struct smtp_reply_parser rp;
 	enum dialog_cmode	 mode;
-	size_t			 wait_ex;	/* exchange DCM_WAIT waits for */
+	size_t			 wait_ex;	/* exchange DCM_WAIT is for */
 	unsigned		 segs_partial;
 	uint64_t		 ts;		/* current event time */
 	uint64_t		 line_ts;
@@ -43,7 +43,7 @@ struct dialog_state {
 	uint64_t		 bdat_left;
 	size_t			 body_ex;
 	uint64_t		 eod_state;	/* last bytes of the body */
-	int			 eod_seg_break;	/* segment ended after "\r\n." */
+	int			 eod_seg_break;	/* segment ended in CRLF "." */
 	int			 tls_checked;
 	int			 stop;		/* S2C parsing over */
 	int			 saw_connect;
@@ -168,7 +168,8 @@ dialog_command(struct dialog_state *s, const struct smtp_line *ln,
 	x->body_end = DIALOG_END_NONE;
 	d->nex++;
 	dialog_want(s, d->nex - 1, 0);
-	if (x->cmd.verb == SMTP_VERB_DATA || x->cmd.verb == SMTP_VERB_STARTTLS) {
+	if (x->cmd.verb == SMTP_VERB_DATA ||
+	    x->cmd.verb == SMTP_VERB_STARTTLS) {
 		s->mode = DCM_WAIT;
 		s->wait_ex = d->nex - 1;
 		buf_reset(&s->stash);

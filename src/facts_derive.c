@@ -569,7 +569,8 @@ facts_counts(struct facts *fs, struct transcript *const *t,
 				pipok = 0;
 		}
 		for (j = 0; j < d[i]->nanom; j++) {
-			facts_cat(name, sizeof(name), "anomaly.", d[i]->anom[j].name, NULL);
+			facts_cat(name, sizeof(name), "anomaly.",
+			    d[i]->anom[j].name, NULL);
 			facts_set_int(fs, name, facts_get_int(fs, name, 0) + 1,
 			    1);
 			total++;
@@ -578,7 +579,8 @@ facts_counts(struct facts *fs, struct transcript *const *t,
 			if (t[i]->ev[j].kind != TR_EV_ANOMALY ||
 			    t[i]->ev[j].name == NULL)
 				continue;
-			facts_cat(name, sizeof(name), "anomaly.", t[i]->ev[j].name, NULL);
+			facts_cat(name, sizeof(name), "anomaly.",
+			    t[i]->ev[j].name, NULL);
 			facts_set_int(fs, name, facts_get_int(fs, name, 0) + 1,
 			    1);
 			total++;

@@ -92,7 +92,8 @@ fp_match_cond(const struct fp_cond *c, const struct facts *fs)
 	return c->negate ? !v : v;
 }
 
-/* "[unless ]FACT OP [VALUE] (actual)".  Built without printf: every hit of every session needs it. */
+/* "[unless ]FACT OP [VALUE] (actual)".  Built without printf: every hit
+ * of every session needs it. */
 static char *
 fp_used_text(const struct fp_cond *c, const struct fact *f)
 {

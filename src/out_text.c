@@ -66,7 +66,8 @@ out_text_lists(FILE *fp, const struct report *r, int color)
 		out_text_head(fp, "Masked EHLO keywords (likely originals):",
 		    color);
 	for (i = 0; i < r->nkeywords; i++)
-		fprintf(fp, "  %-16s %2zu bytes  -> %s\n", r->keywords[i].masked,
+		fprintf(fp, "  %-16s %2zu bytes  -> %s\n",
+		    r->keywords[i].masked,
 		    r->keywords[i].length, r->keywords[i].decoded);
 	if (r->nverbs > 0)
 		out_text_head(fp, "Verbs:", color);

@@ -16,21 +16,37 @@ static const struct report_name {
 	const char	*generation;
 	const char	*text;
 } report_names[] = {
-	{ .generation = "pix-4.1", .text = "Cisco PIX 4.0/4.1 Mailguard (mailhost)" },
-	{ .generation = "pix-4.4", .text = "Cisco PIX 4.2-4.4 fixup protocol smtp" },
-	{ .generation = "pix-5.1", .text = "Cisco PIX 5.1-5.2 fixup protocol smtp (end-of-data bug CSCds90792)" },
-	{ .generation = "pix-6.3", .text = "Cisco PIX 5.x-6.3 fixup protocol smtp" },
-	{ .generation = "asa", .text = "Cisco PIX 7.x / ASA inspect esmtp (default map)" },
-	{ .generation = "asa-allow-tls", .text = "Cisco ASA inspect esmtp with allow-tls" },
-	{ .generation = "checkpoint-fw1", .text = "Check Point FireWall-1 SMTP Security Server" },
-	{ .generation = "smap", .text = "TIS fwtk smap SMTP proxy" },
-	{ .generation = "watchguard", .text = "WatchGuard SMTP proxy" },
-	{ .generation = "raptor", .text = "Symantec/Raptor SMTP proxy" },
-	{ .generation = "generic-proxy", .text = "an SMTP proxy or ALG rewriting EHLO" },
-	{ .generation = "smtp-sink", .text = "no interference: Postfix smtp-sink test server" },
-	{ .generation = "esmtp-refused-by-server", .text = "no interference: the server itself refuses EHLO" },
-	{ .generation = "none", .text = "no SMTP interference found" },
-	{ .generation = "unreachable", .text = "inconclusive: nothing answered" },
+	{ .generation = "pix-4.1",
+	  .text = "Cisco PIX 4.0/4.1 Mailguard (mailhost)" },
+	{ .generation = "pix-4.4",
+	  .text = "Cisco PIX 4.2-4.4 fixup protocol smtp" },
+	{ .generation = "pix-5.1",
+	  .text = "Cisco PIX 5.1-5.2 fixup protocol smtp "
+	    "(end-of-data bug CSCds90792)" },
+	{ .generation = "pix-6.3",
+	  .text = "Cisco PIX 5.x-6.3 fixup protocol smtp" },
+	{ .generation = "asa",
+	  .text = "Cisco PIX 7.x / ASA inspect esmtp (default map)" },
+	{ .generation = "asa-allow-tls",
+	  .text = "Cisco ASA inspect esmtp with allow-tls" },
+	{ .generation = "checkpoint-fw1",
+	  .text = "Check Point FireWall-1 SMTP Security Server" },
+	{ .generation = "smap",
+	  .text = "TIS fwtk smap SMTP proxy" },
+	{ .generation = "watchguard",
+	  .text = "WatchGuard SMTP proxy" },
+	{ .generation = "raptor",
+	  .text = "Symantec/Raptor SMTP proxy" },
+	{ .generation = "generic-proxy",
+	  .text = "an SMTP proxy or ALG rewriting EHLO" },
+	{ .generation = "smtp-sink",
+	  .text = "no interference: Postfix smtp-sink test server" },
+	{ .generation = "esmtp-refused-by-server",
+	  .text = "no interference: the server itself refuses EHLO" },
+	{ .generation = "none",
+	  .text = "no SMTP interference found" },
+	{ .generation = "unreachable",
+	  .text = "inconclusive: nothing answered" },
 	{ .generation = NULL, .text = NULL },
 };
 
@@ -115,7 +131,8 @@ report_classify(const struct dialog *d)
 		if (x->has_reply)
 			buf_printf(&b, "%d", x->reply.code);
 		else
-			buf_printf(&b, "no reply (%s)", dialog_end_name(x->end));
+			buf_printf(&b, "no reply (%s)",
+			    dialog_end_name(x->end));
 		if (report_xquoted(x))
 			buf_append_str(&b, ", X-filled command quoted back");
 		if (x->cmd.verb == SMTP_VERB_EHLO && x->has_reply) {
@@ -412,7 +429,8 @@ report_verbs(struct report *r, const struct facts *fs)
 	for (li = 0; li < 2; li++)
 		for (i = 0; (v = lists[li][i]) != NULL; i++) {
 			if (li == 0) {
-				for (j = 0; v[j] != '\0' && j + 1 < sizeof(lower); j++)
+				for (j = 0; v[j] != '\0' &&
+				    j + 1 < sizeof(lower); j++)
 					lower[j] = (char)(v[j] - 'A' + 'a');
 				lower[j] = '\0';
 				facts_cat(name, sizeof(name), lower, NULL,

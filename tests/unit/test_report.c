@@ -268,6 +268,44 @@ test_capture_session(void **state)
 	transcript_free(t);
 }
 
+/* Message bodies are summarised in "sent", never copied; TLS is marked. */
+static void
+test_sent_summarises_bodies(void **state)
+{
+	struct transcript *t;
+	struct report *r;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	(void)state;
+	t = fx_script("", (const char *const[]){
+	    "S220 mx.example.com ESMTP\r\n", "CHELO c\r\n", "S250 mx\r\n",
+	    "CDATA\r\n", "S354 go\r\n",
+	    "CSubject: secret\r\n\r\nconfidential text\r\n.\r\n",
+	    "S250 queued\r\n", "CSTARTTLS\r\n", "S220 go ahead\r\n",
+	    "C\x16\x03\x01", NULL });
+	r = report_from_capture_session(g_db, t, 1);
+	assert_int_equal(r->nprobes, 1);
+	assert_string_equal(r->probes[0].sent, "HELO c\\r\\nDATA\\r\\n"
+	    "[message body: 38 bytes]STARTTLS\\r\\n[TLS]");
+	assert_null(strstr(r->probes[0].reply, "confidential"));
+	/* Verbose text shows the bytes; the default one line per probe. */
+	fp = open_memstream(&out, &len);
+	out_text_report(fp, r, OUT_TEXT_VERBOSE);
+	fclose(fp);
+	assert_non_null(strstr(out, "sent:  HELO c"));
+	free(out);
+	out = NULL;
+	fp = open_memstream(&out, &len);
+	out_text_report(fp, r, 0);
+	fclose(fp);
+	assert_null(strstr(out, "sent:"));
+	free(out);
+	report_free(r);
+	transcript_free(t);
+}
+
 int
 main(void)
 {
@@ -277,6 +315,7 @@ main(void)
 		cmocka_unit_test(test_text_output_escaped),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_capture_session),
+		cmocka_unit_test(test_sent_summarises_bodies),
 	};
 
 	return cmocka_run_group_tests(tests, setup_db, teardown_db);

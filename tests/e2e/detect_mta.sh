@@ -72,7 +72,7 @@ for row in $ROWS; do
 			port=$MG_EMU_PORT
 			eval "emu_$m=$MG_EMU_PID"
 		fi
-		"$MG_DETECT" -F "$MG_FP_FILE" --json --timeout 5 \
+		"$MG_DETECT" -F "$MG_FP_FILE" --json --timeout 10 \
 		    --send-test-message r@lab.test "127.0.0.1:$port" \
 		    >"$MG_TMP/$row-$m.json" 2>"$MG_TMP/$row-$m.err" &
 		pids="$pids $!"

@@ -32,7 +32,8 @@ libnet1-dev libcmocka-dev libjansson-dev libevent-dev libssl-dev
 libnetfilter-queue-dev"
 DEMO_PKGS="python3"
 TEST_PKGS="postfix swaks curl tcpdump tshark iproute2 nftables iptables
-openssl procps psmisc nmap libidn12 ca-certificates file"
+openssl procps psmisc iputils-ping util-linux gzip nmap ca-certificates
+clang libclang-rt-14-dev"
 
 missing_pkgs() {
 	for p in "$@"; do

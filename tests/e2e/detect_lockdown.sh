@@ -91,6 +91,14 @@ mg_assert_eq "$rc" 1 "exposure exit with findings"
 mg_assert_has "$MG_TMP/out" 'HIGH: open relay' "open relay found"
 mg_assert_has "$MG_TMP/out" 'before STARTTLS' "AUTH in clear found"
 mg_assert_lacks "$MG_TMP/out" 'WIZ accepted' "WIZ refused by the server"
-mg_assert_lacks "$MG_TMP/out" 'DATA\\r\\n' "no DATA in exposure probes"
-mg_assert_has "$MG_TMP/out" 'RSET\\r\\n' "the escaped sent bytes are in the report"
+run --exposure --json "$open"
+"$MG_PYTHON" - "$MG_TMP/out" <<'PY' || mg_fail "exposure JSON"
+import json, sys
+o = json.loads(open(sys.argv[1]).readline())
+sent = {p["name"]: p["sent"] for p in o["probes"]}
+assert not any("DATA" in s for s in sent.values()), sent
+assert sent["exp-relay"].endswith("RSET\\r\\nQUIT\\r\\n"), sent["exp-relay"]
+notes = [n["text"] for n in o["notes"] if n["section"] == "exposure"]
+assert notes[0].startswith("HIGH: open relay"), notes   # most severe first
+PY
 mg_pass "exposure findings with severity"

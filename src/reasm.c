@@ -289,6 +289,11 @@ reasm_ack(struct reasm *r, struct transcript *t, enum tr_dir dir,
 	    REASM_SEQ_LT(r->next, r->pending->seq) &&
 	    REASM_SEQ_GEQ(ack, r->pending->seq))
 		reasm_skip_hole(r, t, dir, ts_us);
+	/* The FIN itself acknowledged: every byte before it arrived. */
+	if (r->started && r->pending == NULL && r->fin_seen && !r->fin_done &&
+	    REASM_SEQ_LT(r->next, r->fin_seq) &&
+	    REASM_SEQ_GT(ack, r->fin_seq))
+		reasm_gap(r, t, dir, ts_us, r->fin_seq - r->next);
 	reasm_check_fin(r, t, dir, ts_us);
 }
 

@@ -271,10 +271,13 @@ cp_select(struct cp_opts *o)
 	size_t i;
 
 	o->ndefs = 0;
-	if (o->probes != NULL)
-		return cp_select_named(o);
-	if (o->lockdown || o->egress != NULL)
+	if (o->lockdown || o->egress != NULL) {
+		/* The verdict reads the lockdown probe's dialogue only. */
+		if (o->probes != NULL)
+			warnmsg("--probes ignored with --lockdown/--egress");
 		want = PROBE_F_LOCKDOWN;
+	} else if (o->probes != NULL)
+		return cp_select_named(o);
 	else if (o->exposure)
 		want = PROBE_F_EXPOSURE;
 	for (i = 0; probe_table[i] != NULL; i++) {

@@ -65,6 +65,7 @@ emu_cli_usage(FILE *fp, const char *prog)
 "           [--max-conns N] [--idle-timeout SEC] [--ready-fd N]\n"
 "       %s --profile P [--set name=value]... [--profile-file F]\n"
 "           --replay IN.pcap -w OUT.pcap [--randomize-isn [--seed N]]\n"
+"       %s --inline --queue N ...  (NFQUEUE inline mode: --inline --help)\n"
 "       %s --list-profiles | --list-servers | --help | --version\n"
 "\n"
 "Reproduce PIX Mailguard / ASA ESMTP inspection as a proxy in a lab.\n"
@@ -101,7 +102,8 @@ emu_cli_usage(FILE *fp, const char *prog)
 "Exit status: 0 stopped cleanly (SIGINT/SIGTERM), listed or replayed;\n"
 "1 runtime failure (cannot listen, bad profile file, spool missing,\n"
 "unreadable or damaged capture); 2 usage error.\n",
-	    prog, prog, prog, EMU_CLI_LISTEN_DEFAULT, MG_EMU_CONNS_MAX);
+	    prog, prog, prog, prog, EMU_CLI_LISTEN_DEFAULT,
+	    MG_EMU_CONNS_MAX);
 }
 
 static int

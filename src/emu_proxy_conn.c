@@ -94,10 +94,13 @@ emu_proxy_timer(evutil_socket_t fd, short what, void *arg)
 	    "%u s; client told 421", c->id, c->cli_text,
 	    c->px->cfg.idle_sec ? c->px->cfg.idle_sec :
 	    EMU_PROXY_IDLE_SEC_DEFAULT);
-	if (c->linepos > 0)
-		(void)bufferevent_write(c->cli, "\r\n", 2);
-	(void)bufferevent_write(c->cli, emu_proxy_421_idle,
-	    sizeof(emu_proxy_421_idle) - 1);
+	if (!c->pass) {
+		/* Inside TLS a plain 421 would only be garbage. */
+		if (c->linepos > 0)
+			(void)bufferevent_write(c->cli, "\r\n", 2);
+		(void)bufferevent_write(c->cli, emu_proxy_421_idle,
+		    sizeof(emu_proxy_421_idle) - 1);
+	}
 	emu_proxy_closing(c);
 }
 

@@ -88,6 +88,32 @@ EOF
 mg_assert_eq "$(spool_count "$MG_TMP/sp3")" 1 "messages in spool"
 mg_pass "off + postfix: STARTTLS, AUTH PLAIN, message spooled"
 
+# RFC 3207 4.2 / CVE-2011-0411: a command pipelined after STARTTLS in the
+# clear is thrown away, not executed inside the TLS session.
+"$MG_PYTHON" - "$MG_EMU_PORT" >"$MG_TMP/c3b.out" <<'EOF' ||
+import socket, ssl, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+s.settimeout(20)
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"EHLO c.example\r\n")
+while f.readline()[3:4] == b"-":
+    pass
+s.sendall(b"STARTTLS\r\nMAIL FROM:<injected@example.net>\r\n")
+print(f.readline().decode().strip())
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+t = ctx.wrap_socket(s)
+t.sendall(b"RCPT TO:<b@example.com>\r\n")
+print(t.recv(512).decode().strip())
+t.sendall(b"QUIT\r\n")
+print(t.recv(512).decode().strip())
+EOF
+    mg_fail "pipelined STARTTLS client failed"
+mg_assert_has "$MG_TMP/c3b.out" '220 2.0.0 Ready to start TLS\n503 5.5.1 Error: need MAIL command\n221 2.0.0 Bye'
+mg_pass "off + postfix: a command pipelined after STARTTLS is discarded"
+
 # 4. IPv6 loopback, when this host has ::1.
 if "$MG_PYTHON" -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null; then
 	mg_start_bg v6 "$MG_EMULATE" --listen '[::1]:0' --profile asa \

@@ -11,8 +11,9 @@
  * probes not started by then are marked PO_DEADLINE.
  *
  * Ownership: the run copies the target address and spec; the defs array
- * (and the probes in it) must stay valid until the run ends.  probe_run_free(NULL) is a no-op.  Returns
- * 0/-1 with errbuf; nothing prints.
+ * (and the probes in it) must stay valid until the run ends.
+ * probe_run_free(NULL) is a no-op.  Returns 0/-1 with errbuf; nothing
+ * prints.
  */
 #ifndef PROBE_RUN_H
 #define PROBE_RUN_H

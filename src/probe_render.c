@@ -123,7 +123,7 @@ probe_render(const char *text, enum probe_split split,
 		if (out->len < 5 || memcmp(out->data + out->len - 5,
 		    "\r\n.\r\n", 5) != 0) {
 			util_errbuf(errbuf, MG_ERRBUF_SIZE,
-			    "end-of-data split needs a body ending in CRLF.CRLF");
+			    "end-of-data split needs CRLF.CRLF at the end");
 			return -1;
 		}
 		cuts[(*ncuts)++] = out->len - 2;

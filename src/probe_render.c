@@ -177,7 +177,7 @@ probe_dry_run(const struct probe_def *d, const struct probe_opts *o,
 			probe_dry_send(s->text, s->split, s->replies, o, out);
 			break;
 		case PS_HELO_FALLBACK:
-			buf_printf(out, "if EHLO was refused: ");
+			buf_printf(out, "if EHLO got no multi-line 250: ");
 			probe_dry_send("HELO %h\r\n", PSPLIT_WHOLE, 1, o, out);
 			break;
 		case PS_REQUIRE_2XX:

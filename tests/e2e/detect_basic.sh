@@ -111,7 +111,7 @@ segmented: NOOP sent one byte per TCP segment
 invalid-verb2: a second random unknown verb
   1 wait for the greeting
   2 send 1 segment: [EHLO mailguard.invalid\r\n]; wait 1 reply
-  3 if EHLO was refused: send 1 segment: [HELO mailguard.invalid\r\n]; wait 1 reply
+  3 if EHLO got no multi-line 250: send 1 segment: [HELO mailguard.invalid\r\n]; wait 1 reply
   4 send 1 segment: [QFVNFAQG\r\n]; wait 1 reply
   5 send 1 segment: [QUIT\r\n]; wait 1 reply
 WANT
@@ -125,3 +125,11 @@ mg_assert_has "$MG_TMP/dry2.out" '\\r\\n.] [\\r\\n]' "end-of-data split into two
 mg_wait_has "$MG_TMP/accepts" 'accepted' 10 || mg_fail "the counter saw no real probe"
 mg_assert_eq "$(grep -c accepted "$MG_TMP/accepts")" 1 "connections: dry runs 0 + one real probe"
 mg_pass "--dry-run is exact and connects to nothing"
+
+# 6. The whole default table, golden: any change to the bytes or segments
+# the prober sends shows here (regenerate the file when that is intended:
+# mailguard-detect --dry-run --seed 1 192.0.2.25 >tests/e2e/detect_dry_run.expected).
+"$MG_DETECT" --dry-run --seed 1 192.0.2.25 >"$MG_TMP/table.out" || mg_fail "dry table"
+diff -u "$top_srcdir/tests/e2e/detect_dry_run.expected" "$MG_TMP/table.out" ||
+    mg_fail "default probe table differs from tests/e2e/detect_dry_run.expected"
+mg_pass "default probe table matches the golden dry run"

@@ -355,7 +355,8 @@ acct() { awk -v k="$1" '$1 == k { print $2 }' "$MG_TMP/acct"; }
 grep '^example' "$MG_TMP/acct" >&2
 
 fail=0
-[ "$okmsgs" -eq "$sent" ] || { echo "FAIL: smtp-source batches failed"; fail=1; }
+[ "$okmsgs" -eq "$sent" ] ||
+    { echo "FAIL: smtp-source batches failed"; fail=1; }
 [ "$(acct delivered)" = "$(acct acked)" ] &&
     [ "$(acct missing)" = 0 ] && [ "$(acct duplicates)" = 0 ] &&
     [ "$(acct unacked_delivered)" = 0 ] ||

@@ -68,6 +68,7 @@ seed_dir() {
 	smtp_reply)	echo "$S/tests/fuzz/corpus/reply" ;;
 	smtp_cmd)	echo "$S/tests/fuzz/corpus/cmd" ;;
 	emu_rewrite)	echo "$S/tests/fuzz/corpus/emu" ;;
+	fp_load)	echo "$S/tests/fuzz/corpus/fp" ;;
 	*)		echo "$S/tests/fuzz/corpus/$1" ;;
 	esac
 }
@@ -75,7 +76,8 @@ seed_dir() {
 if [ $# -gt 0 ]; then
 	harnesses=$*
 else
-	harnesses=$(cd "$S/tests/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//;s/\.c$//')
+	harnesses=$(cd "$S/tests/fuzz" && ls fuzz_*.c |
+	    sed 's/^fuzz_//;s/\.c$//')
 fi
 for h in $harnesses; do
 	if [ ! -f "$S/tests/fuzz/fuzz_$h.c" ]; then
@@ -92,10 +94,15 @@ fi
 
 # ---------------------------------------------------------------- toolchain
 mkdir -p "$W" || exit 2
-printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { return 0; }\n' \
-    > "$W/probe.c"
+cat > "$W/probe.c" <<'EOF'
+#include <stddef.h>
+#include <stdint.h>
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { return 0; }
+EOF
 if ! command -v "$CLANG" >/dev/null 2>&1; then
-	echo "run.sh: $CLANG not found (install clang and libclang-rt-14-dev)" >&2
+	echo "run.sh: $CLANG not found" \
+	    "(install clang and libclang-rt-14-dev)" >&2
 	exit 77
 fi
 if ! "$CLANG" -fsanitize=fuzzer,address,undefined -o "$W/probe" \
@@ -147,7 +154,8 @@ srcs=$(ls "$S"/src/*.c | grep -v '_main\.c$')
 : > "$W/obj.todo"
 for c in $srcs; do
 	o=$obj/$(basename "$c" .c).o
-	if [ ! -f "$o" ] || [ "$c" -nt "$o" ] || [ "$newest_hdr" -nt "$o" ]; then
+	if [ ! -f "$o" ] || [ "$c" -nt "$o" ] ||
+	    [ "$newest_hdr" -nt "$o" ]; then
 		echo "$c" >> "$W/obj.todo"
 	fi
 done

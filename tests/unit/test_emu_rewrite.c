@@ -747,7 +747,8 @@ static const struct verb_row {
 	{ "SOML FROM:<a>", "poxnnpp" }, { "VRFY a", "poxnnpp" },
 	{ "STARTTLS", "poxnnxp" }, { "BDAT 0 LAST", "poxnnxx" },
 	{ "ATRN", "poxnnxx" }, { "VERB", "poxnnxx" },
-	{ "X-LINK2STATE LAST CHUNK=a", "poxnnxx" }, { "XEXCH50 1 2", "poxnnxx" },
+	{ "X-LINK2STATE LAST CHUNK=a", "poxnnxx" },
+	{ "XEXCH50 1 2", "poxnnxx" },
 	{ "X-EXPS GSSAPI", "poxnnxx" }, { "goodmorning", "poxnnxx" },
 	{ NULL, NULL }
 };

@@ -50,7 +50,7 @@ done
 mg_cleanup_add "for q in $pids; do kill -TERM -\$q 2>/dev/null; done; sleep 0.3"
 
 t0=$(date +%s%N)
-"$MG_DETECT" --json --parallel 28 --timeout 2 --seed 1 \
+"$MG_DETECT" --json --parallel 28 --timeout 4 --seed 1 \
     --send-test-message postmaster@example.test \
     -iL "$MG_TMP/targets" >"$MG_TMP/all.json" 2>"$MG_TMP/all.err"
 rc=$?

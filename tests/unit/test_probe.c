@@ -336,7 +336,7 @@ test_normal(void **state)
 	/* pipelined: EHLO, the group in one write, QUIT */
 	assert_int_equal(g.c2s_events[4], 3);
 	/* A loopback run of seven probes is quick. */
-	assert_true(us < 2000000);
+	assert_true(us < 5000000);
 }
 
 /* The reply counter is segmentation invariant: the same replies one byte
@@ -420,7 +420,7 @@ test_hostile(void **state)
 				    probe_outcome_name(g.outcome[i]),
 				    probe_outcome_name(c->want));
 		/* ended within its deadline (plus scheduling slack) */
-		if (us > c->deadline_ms * 1000 + 1000000)
+		if (us > c->deadline_ms * 1000 + 2000000)
 			fail_msg("%s: took %llu us", c->name,
 			    (unsigned long long)us);
 	}

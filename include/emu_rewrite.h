@@ -142,6 +142,9 @@ void	emu_conn_set_hold(struct emu_conn *c, int on);
  * capture also answered the commands the box kept from it (pix-4.1
  * answers them itself).  In replay mode those server replies are cut, so
  * the rewritten capture shows what a client behind the box would see.
+ * Likewise after the pix-5.1 end-of-data bug swallowed the terminator,
+ * every later server byte is cut: the real server would still be waiting
+ * for the end of the data.
  */
 void	emu_conn_set_replay(struct emu_conn *c, int on);
 

@@ -556,6 +556,9 @@ emu_c2s(struct emu_conn *c, uint8_t *buf, size_t len, struct emu_actions *a)
 		if (cs->mode == EMU_CM_DATA && len >= 2 && buf[0] == '\r' &&
 		    buf[1] == '\n') {
 			emu_cut_add(a, 0, 2);
+			/* replay: the captured server answered an end of
+			 * data it would never have seen; it waits instead */
+			c->server_mute = c->replay;
 			cs->dot = 0;
 			i = 2;
 		}

@@ -108,6 +108,7 @@ struct emu_conn {
 	struct emu_peers peers;
 	int		 hold;
 	int		 replay;
+	int		 server_mute;	/* replay: the server waits forever */
 	int		 dropped;
 	int		 passthrough;
 	uint64_t	 off[2];

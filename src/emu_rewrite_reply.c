@@ -288,6 +288,10 @@ emu_s2c(struct emu_conn *c, uint8_t *buf, size_t len, struct emu_actions *a)
 	size_t i;
 
 	memset(&sc, 0, sizeof(sc));
+	if (c->server_mute) {
+		emu_cut_add(a, 0, len);
+		return len;
+	}
 	for (i = 0; i < len; i++) {
 		emu_reply_byte(c, buf, len, i, &sc, a);
 		if (c->passthrough)

@@ -851,6 +851,38 @@ test_replay_mode(void **state)
 	emu_conn_free(c);
 }
 
+/* Replay mode, pix-5.1: after the swallowed end of data the captured
+ * server's replies are cut (it would still be waiting). */
+static void
+test_replay_mode_eod(void **state)
+{
+	struct emu_actions act;
+	struct emu_conn *c = emu_conn_new(prof("pix-5.1"), NULL, NULL);
+	uint8_t g[] = "220 mx\r\n", d[] = "DATA\r\n", go[] = "354 go\r\n";
+	uint8_t b[] = "body\r\n.", e[] = "\r\n", ok[] = "250 queued\r\n";
+	uint8_t q[] = "QUIT\r\n", bye[] = "221 bye\r\n";
+
+	(void)state;
+	emu_actions_init(&act);
+	emu_conn_set_replay(c, 1);
+	emu_rewrite_segment(c, S, g, sizeof(g) - 1, &act);
+	emu_rewrite_segment(c, C, d, sizeof(d) - 1, &act);
+	emu_rewrite_segment(c, S, go, sizeof(go) - 1, &act);
+	assert_false(act.suppress);
+	emu_rewrite_segment(c, C, b, sizeof(b) - 1, &act);
+	emu_rewrite_segment(c, C, e, sizeof(e) - 1, &act);
+	assert_true(act.suppress);
+	emu_rewrite_segment(c, S, ok, sizeof(ok) - 1, &act);
+	assert_true(act.suppress);
+	emu_rewrite_segment(c, C, q, sizeof(q) - 1, &act);	/* body now */
+	assert_false(act.suppress);
+	assert_memory_equal(q, "QUIT\r\n", 6);
+	emu_rewrite_segment(c, S, bye, sizeof(bye) - 1, &act);
+	assert_true(act.suppress);
+	emu_actions_free(&act);
+	emu_conn_free(c);
+}
+
 /* emu_actions_compact removes the cut ranges. */
 static void
 test_compact(void **state)
@@ -886,6 +918,7 @@ main(void)
 		cmocka_unit_test(test_verb_matrix),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_replay_mode),
+		cmocka_unit_test(test_replay_mode_eod),
 		cmocka_unit_test(test_compact),
 	};
 

@@ -19,6 +19,7 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xreallocarray(void *p, size_t nmemb, size_t size);
 char *xstrdup(const char *s);
+/* At most n bytes of s, stopping at a NUL (strndup semantics). */
 char *xstrndup(const char *s, size_t n);
 /* printf into a fresh allocation; dies on failure. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

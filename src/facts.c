@@ -204,7 +204,7 @@ facts_set_str(struct facts *fs, const char *name, const char *v,
 	if ((f = facts_slot(fs, name, replace)) == NULL)
 		return;
 	v = v != NULL ? v : "";
-	/* util.h xstrndup copies exactly n bytes: bound by strnlen. */
+	/* Bound the copy by the fact value cap. */
 	f->value = xstrndup(v, strnlen(v, MG_FACT_VALUE_MAX));
 	f->is_num = 0;
 	f->num = 0;

@@ -52,8 +52,10 @@ done
 # report of the lab helper).  They are printed with "?" and do not fail the
 # test while they stay exactly this wrong; any other wrong cell fails.
 # Remove an entry once the detector gets that cell right.
-KNOWN="pix-6.3:postfix=asa/asa pix-5.1:opensmtpd=pix/pix-4.4
-pix-6.3:opensmtpd=pix/pix-4.4 asa-allow-tls:opensmtpd=asa/asa"
+# OpenSMTPD answers "NOOP client.lab.test" (the PIX NOOP rewrite of EHLO)
+# with 500 "command does not accept arguments", which looks like pix-4.4's
+# X-fill; its greeting has no '2' or '0' to tell the banner rules apart.
+KNOWN="pix-5.1:opensmtpd=pix/pix-4.4 pix-6.3:opensmtpd=pix/pix-4.4"
 
 cellvar()
 {
@@ -83,7 +85,14 @@ for row in $ROWS; do
 	for m in $MTAS; do
 		got=$(verdict "$MG_TMP/$row-$m.json")
 		eval "$(cellvar "$row" "$m")=\$got"
-		[ "$got" = "$(want "$row")" ] && continue
+		if [ "$got" = "$(want "$row")" ]; then
+			case " $(echo $KNOWN) " in
+			*" $row:$m="*)
+				mg_log "$row in front of $m is right now:" \
+				    "remove it from KNOWN" ;;
+			esac
+			continue
+		fi
 		case " $(echo $KNOWN) " in
 		*" $row:$m=$got "*)
 			mg_log "known miss: $row in front of $m: $got" ;;

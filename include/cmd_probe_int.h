@@ -17,6 +17,7 @@ struct cp_opts {
 	struct probe_opts	 po;
 	unsigned		 parallel;
 	int			 list, dry_run, json, use_mx, color;
+	int			 verbose;	/* -v: each probe's bytes */
 	int			 lockdown, exposure;
 	const char		*probes, *save, *compare, *fp_file;
 	const char		*allowed, *egress;

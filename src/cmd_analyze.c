@@ -259,7 +259,9 @@ ca_smtp_session(struct ca_run *r, struct capture_session *s)
 		    rep->verdict.family == FP_FAM_ASA ||
 		    rep->verdict.family == FP_FAM_PROXY;
 		if (loud) {
-			out_text_report(r->out, rep, r->o->color);
+			out_text_report(r->out, rep,
+			    (r->o->color ? OUT_TEXT_COLOR : 0) |
+			    (r->o->verbose ? OUT_TEXT_VERBOSE : 0));
 			fputc('\n', r->out);
 		} else
 			out_text_summary_line(r->out, rep, r->o->color);

@@ -53,6 +53,7 @@ static const struct option cp_longopts[] = {
 	{ "egress", required_argument, NULL, OPT_EGRESS },
 	{ "exposure", no_argument, NULL, OPT_EXPOSURE },
 	{ "no-color", no_argument, NULL, OPT_NOCOLOR },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "input-list", required_argument, NULL, OPT_INPUT },
 	{ "path", required_argument, NULL, OPT_PATH },
 	{ "control-port", required_argument, NULL, OPT_CONTROL_PORT },
@@ -92,6 +93,7 @@ cmd_probe_usage(FILE *fp)
 "  --exposure           what the server accepts once nothing filters it\n"
 "  -F FILE              fingerprint file (default $MG_FP_FILE or %s)\n"
 "  --no-color           no ANSI colours\n"
+"  -v, --verbose        text report: each probe's bytes sent and reply\n"
 "  --path HOST[:PORT]   TTL-limited SYNs: proxy, ISN/MSS rewrite per hop\n"
 "                       (needs CAP_NET_RAW; --control-port N, default 1;\n"
 "                       --max-hops N; --user NAME to drop privileges to)\n"
@@ -153,6 +155,7 @@ cp_option(struct cp_opts *o, int ch, const char *arg)
 	case OPT_EGRESS: o->egress = arg; break;
 	case OPT_EXPOSURE: o->exposure = 1; break;
 	case OPT_NOCOLOR: o->color = 0; break;
+	case 'v': o->verbose = 1; break;
 	case 'F': o->fp_file = arg; break;
 	case OPT_INPUT: return cp_read_list(o, arg);
 	case OPT_PATH: case OPT_CONTROL_PORT: case OPT_PATH_USER:
@@ -223,7 +226,7 @@ cp_parse(struct cp_opts *o, int argc, char **argv)
 	o->color = isatty(fileno(stdout)) && getenv("NO_COLOR") == NULL;
 	cp_rewrite_il(argc, argv);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "F:hV", cp_longopts,
+	while ((ch = getopt_long(argc, argv, "F:hVv", cp_longopts,
 	    NULL)) != -1) {
 		if (ch == 'h') {
 			cmd_probe_usage(stdout);

@@ -185,7 +185,9 @@ cp_output(struct cp_run *r, struct report *rep, const struct probe_job *j)
 	} else if (!r->o->lockdown && r->o->egress == NULL) {
 		if (r->nreports++ > 0)
 			fputc('\n', stdout);
-		out_text_report(stdout, rep, r->o->color);
+		out_text_report(stdout, rep,
+		    (r->o->color ? OUT_TEXT_COLOR : 0) |
+		    (r->o->verbose ? OUT_TEXT_VERBOSE : 0));
 	}
 	if (r->save_fp != NULL && out_json_write(r->save_fp, obj) == -1)
 		r->ioerr = 1;

@@ -27,7 +27,7 @@ mg_wait_port 127.0.0.1 "$cport" 20 "$MG_BG_PID" || mg_fail "cutter did not liste
 
 run()
 {
-	"$MG_DETECT" --timeout 3 "$@" >"$MG_TMP/out" 2>"$MG_TMP/err"
+	"$MG_DETECT" -v --timeout 3 "$@" >"$MG_TMP/out" 2>"$MG_TMP/err"
 	rc=$?
 }
 

@@ -8,7 +8,8 @@
  * retransmitted bytes are dropped, first data wins (as most stacks do),
  * and an overlap whose bytes differ from what was already kept records
  * the anomaly "tcp-overlap-differs".  Missing bytes become a GAP event,
- * never invented bytes: when the pending bytes pass MG_REASM_PENDING_MAX,
+ * never invented bytes: when the pending bytes pass MG_REASM_PENDING_MAX
+ * (or their number REASM_PENDING_SEGS_MAX),
  * when the peer acknowledges past the hole (the capture lost them), or at
  * reasm_flush().  Sequence numbers wrap at 2^32 (RFC 9293 3.4); every
  * comparison goes through the REASM_SEQ_* macros.
@@ -25,6 +26,11 @@
 
 #include "transcript.h"
 
+/* Out-of-order segments kept per direction (with MG_REASM_PENDING_MAX
+ * bytes): past either cap the oldest hole is given up as a gap, so a
+ * capture of many tiny reordered segments cannot make inserts slow. */
+#define REASM_PENDING_SEGS_MAX	4096
+
 #define REASM_SEQ_LT(a, b)	((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
 #define REASM_SEQ_LEQ(a, b)	((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
 #define REASM_SEQ_GT(a, b)	REASM_SEQ_LT(b, a)
@@ -36,7 +42,9 @@ struct reasm {
 	int		 started;	/* next is meaningful */
 	uint32_t	 next;		/* next expected sequence number */
 	struct reasm_seg *pending;	/* out of order, sorted by seq */
+	struct reasm_seg *pending_tail;	/* last of them (fast append) */
 	size_t		 pending_bytes;
+	size_t		 npending;
 	int		 fin_seen;	/* a FIN arrived (maybe early) */
 	uint32_t	 fin_seq;	/* sequence number the FIN occupies */
 	int		 fin_done;	/* the FIN event was emitted */

@@ -31,8 +31,9 @@ reasm_clear(struct reasm *r)
 		n = s->next;
 		free(s);
 	}
-	r->pending = NULL;
+	r->pending = r->pending_tail = NULL;
 	r->pending_bytes = 0;
+	r->npending = 0;
 }
 
 static size_t
@@ -155,6 +156,10 @@ reasm_insert(struct reasm *r, struct transcript *t, enum tr_dir dir,
 	struct reasm_seg **link = &r->pending, *s, *piece;
 	size_t take, at;
 
+	/* In-order arrival behind one hole is the common case: append. */
+	if (r->pending_tail != NULL &&
+	    REASM_SEQ_GEQ(seq, r->pending_tail->seq + r->pending_tail->len))
+		link = &r->pending_tail->next;
 	while (n > 0) {
 		while (*link != NULL &&
 		    REASM_SEQ_LEQ((*link)->seq + (*link)->len, seq))
@@ -186,7 +191,10 @@ reasm_insert(struct reasm *r, struct transcript *t, enum tr_dir dir,
 		piece->next = s;
 		*link = piece;
 		link = &piece->next;
+		if (s == NULL)
+			r->pending_tail = piece;
 		r->pending_bytes += take;
+		r->npending++;
 		seq += (uint32_t)take;
 		p += take;
 		n -= take;
@@ -202,7 +210,10 @@ reasm_drain(struct reasm *r, struct transcript *t, enum tr_dir dir)
 
 	while ((s = r->pending) != NULL && REASM_SEQ_LEQ(s->seq, r->next)) {
 		r->pending = s->next;
+		if (r->pending == NULL)
+			r->pending_tail = NULL;
 		r->pending_bytes -= s->len;
+		r->npending--;
 		skip = (uint32_t)(r->next - s->seq);
 		if (skip < s->len) {
 			reasm_compare(r, t, dir, s->ts_us, s->seq, s->data,
@@ -273,7 +284,8 @@ reasm_data(struct reasm *r, struct transcript *t, enum tr_dir dir,
 			r->ooo++;
 		reasm_insert(r, t, dir, ts_us, seq, p, n);
 		reasm_drain(r, t, dir);
-		while (r->pending_bytes > MG_REASM_PENDING_MAX)
+		while (r->pending_bytes > MG_REASM_PENDING_MAX ||
+		    r->npending > REASM_PENDING_SEGS_MAX)
 			reasm_skip_hole(r, t, dir, ts_us);
 	}
 	reasm_check_fin(r, t, dir, ts_us);

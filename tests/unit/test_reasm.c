@@ -224,6 +224,36 @@ test_pending_cap(void **state)
 	transcript_free(t);
 }
 
+/* Many one-byte segments behind a hole, ascending and descending: the
+ * segment cap turns the hole into a gap, everything arrives, quickly. */
+static void
+test_many_tiny(void **state)
+{
+	struct transcript *t = transcript_new("tiny");
+	struct reasm r;
+	uint32_t i, n = 3 * REASM_PENDING_SEGS_MAX;
+	int pass;
+
+	(void)state;
+	for (pass = 0; pass < 2; pass++) {
+		reasm_init(&r);
+		reasm_syn(&r, 0);
+		for (i = 0; i < n; i++) {
+			uint32_t k = pass ? n - 1 - i : i;
+
+			reasm_data(&r, t, TR_C2S, i, 100 + k,
+			    (const uint8_t *)"x", 1, 1, 0);
+			assert_true(r.npending <= REASM_PENDING_SEGS_MAX);
+		}
+		reasm_flush(&r, t, TR_C2S, n);
+		assert_true(r.gaps >= 1);
+		assert_null(r.pending);
+		assert_true(r.npending == 0);
+		reasm_clear(&r);
+	}
+	transcript_free(t);
+}
+
 /* Without a transcript (flow not kept) only the state advances. */
 static void
 test_no_transcript(void **state)
@@ -269,6 +299,7 @@ main(void)
 		cmocka_unit_test(test_pending_cap),
 		cmocka_unit_test(test_no_transcript),
 		cmocka_unit_test(test_nothing_captured),
+		cmocka_unit_test(test_many_tiny),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,8 +6,8 @@
  * Sessions are delivered in first-packet order (flow id order), so output
  * is deterministic: a session that ends early waits for the sessions that
  * started before it.  At most CAPTURE_HOLD_MAX finished sessions (and
- * CAPTURE_HOLD_BYTES_MAX of their bytes) wait; past that the earliest
- * finished one is delivered out of order and
+ * CAPTURE_HOLD_BYTES_MAX of their bytes) wait; past that the one that
+ * finished first is delivered out of order and
  * stats.order_relaxed counts it (memory stays bounded when one early
  * connection lives for the whole capture).  Flows that are not SMTP are
  * only counted.

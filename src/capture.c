@@ -12,7 +12,8 @@
 struct capture_node {
 	struct flow		*f;
 	int			 done;
-	struct capture_node	*prev, *next;
+	struct capture_node	*prev, *next;	/* first-packet order */
+	struct capture_node	*dprev, *dnext;	/* done ones, finish order */
 };
 
 struct capture {
@@ -20,6 +21,7 @@ struct capture {
 	capture_session_fn	*cb;
 	void			*arg;
 	struct capture_node	*head, *tail;
+	struct capture_node	*dhead, *dtail;
 	size_t			 held;		/* done, not yet delivered */
 	uint64_t		 held_bytes;	/* their stored stream bytes */
 	struct capture_stats	 st;
@@ -82,11 +84,25 @@ capture_node_bytes(const struct capture_node *n)
 }
 
 static void
+capture_done_unlink(struct capture *c, struct capture_node *n)
+{
+	if (n->dprev != NULL)
+		n->dprev->dnext = n->dnext;
+	else
+		c->dhead = n->dnext;
+	if (n->dnext != NULL)
+		n->dnext->dprev = n->dprev;
+	else
+		c->dtail = n->dprev;
+}
+
+static void
 capture_deliver(struct capture *c, struct capture_node *n)
 {
 	struct capture_session s;
 
 	capture_node_unlink(c, n);
+	capture_done_unlink(c, n);
 	c->held--;
 	c->held_bytes -= capture_node_bytes(n);
 	memset(&s, 0, sizeof(s));
@@ -105,22 +121,17 @@ capture_deliver(struct capture *c, struct capture_node *n)
 }
 
 /* Deliver finished sessions from the front; relax the order when too
- * many finished ones wait behind a long-lived earlier flow. */
+ * many finished ones wait behind a long-lived earlier flow (then the one
+ * that finished first goes, in O(1)). */
 static void
 capture_release(struct capture *c)
 {
-	struct capture_node *n;
-
 	while (c->head != NULL && c->head->done)
 		capture_deliver(c, c->head);
-	while (c->held > CAPTURE_HOLD_MAX ||
-	    c->held_bytes > CAPTURE_HOLD_BYTES_MAX) {
-		for (n = c->head; n != NULL && !n->done; n = n->next)
-			;
-		if (n == NULL)
-			break;
+	while ((c->held > CAPTURE_HOLD_MAX ||
+	    c->held_bytes > CAPTURE_HOLD_BYTES_MAX) && c->dhead != NULL) {
 		c->st.order_relaxed++;
-		capture_deliver(c, n);
+		capture_deliver(c, c->dhead);
 	}
 }
 
@@ -161,6 +172,12 @@ capture_flow_event(struct flow *f, enum flow_ev ev, void *arg)
 			break;
 		}
 		n->done = 1;
+		n->dprev = c->dtail;
+		if (c->dtail != NULL)
+			c->dtail->dnext = n;
+		else
+			c->dhead = n;
+		c->dtail = n;
 		c->held++;
 		c->held_bytes += capture_node_bytes(n);
 		capture_release(c);

@@ -36,6 +36,10 @@
 
 /* Lowest score (0..100) for two sessions to be called one connection. */
 #define CAPDIFF_SCORE_MIN	50
+/* Inside sessions scored per outside session: the nearest in start time,
+ * within 120 s (bounds the work to n x CAPDIFF_CANDIDATES however many
+ * sessions start together). */
+#define CAPDIFF_CANDIDATES	64
 /* Stream bytes compared when scoring a candidate pair. */
 #define CAPDIFF_SCORE_BYTES	8192
 /* Ranges and one-side segments listed per matched pair (rest counted). */

@@ -404,13 +404,59 @@ capdiff_pair_fill(struct capdiff *cd, struct capdiff_pair *p)
 	capdiff_syn(p, &ta->tcp, &tb->tcp);
 }
 
+static struct transcript **capdiff_sort_base;
+
+static int
+capdiff_start_cmp(const void *x, const void *y)
+{
+	const struct transcript *p = capdiff_sort_base[*(const size_t *)x];
+	const struct transcript *q = capdiff_sort_base[*(const size_t *)y];
+
+	if (p->start_us != q->start_us)
+		return p->start_us < q->start_us ? -1 : 1;
+	return *(const size_t *)x < *(const size_t *)y ? -1 : 1;
+}
+
+/* Indices of t sorted by start time (ties: first-packet order). */
+static size_t *
+capdiff_by_start(struct transcript **t, size_t n)
+{
+	size_t *order = xreallocarray(NULL, n + 1, sizeof(*order));
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	capdiff_sort_base = t;
+	if (n > 1)
+		qsort(order, n, sizeof(*order), capdiff_start_cmp);
+	capdiff_sort_base = NULL;
+	return order;
+}
+
+/* First position in order whose session starts at or after us. */
+static size_t
+capdiff_first_near(struct transcript **t, const size_t *order, size_t n,
+    uint64_t us)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (t[order[mid]]->start_us < us)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 struct capdiff *
 capdiff_new(struct transcript **outside, size_t nout,
     struct transcript **inside, size_t nin)
 {
 	struct capdiff *cd = xcalloc(1, sizeof(*cd));
 	struct capdiff_cand *c = NULL;
-	size_t i, j, nc = 0, sc = 0;
+	size_t i, j, k, left, right, tried, nc = 0, sc = 0, *order;
 	int score, s;
 
 	cd->t[0] = outside;
@@ -422,11 +468,26 @@ capdiff_new(struct transcript **outside, size_t nout,
 		for (i = 0; i < cd->n[s]; i++)
 			cd->pair_of[s][i] = -1;
 	}
-	for (i = 0; i < nout; i++)
-		for (j = 0; j < nin; j++) {
+	order = capdiff_by_start(inside, nin);
+	for (i = 0; i < nout; i++) {
+		/* Nearest in start time first, both ways from the outside
+		 * session's start. */
+		k = capdiff_first_near(inside, order, nin,
+		    outside[i]->start_us);
+		left = k;
+		right = k;
+		for (tried = 0; tried < CAPDIFF_CANDIDATES; tried++) {
+			if (right < nin && (left == 0 ||
+			    capdiff_absdt(outside[i], inside[order[right]]) <=
+			    capdiff_absdt(outside[i], inside[order[left - 1]])))
+				j = order[right++];
+			else if (left > 0)
+				j = order[--left];
+			else
+				break;
 			if (capdiff_absdt(outside[i], inside[j]) >
 			    CAPDIFF_WINDOW_US)
-				continue;
+				break;
 			score = capdiff_score(outside[i], inside[j]);
 			if (score < CAPDIFF_SCORE_MIN)
 				continue;
@@ -439,6 +500,7 @@ capdiff_new(struct transcript **outside, size_t nout,
 			c[nc].score = score;
 			c[nc++].adt = capdiff_absdt(outside[i], inside[j]);
 		}
+	}
 	if (nc > 0)
 		qsort(c, nc, sizeof(*c), capdiff_cand_cmp);
 	cd->pairs = xcalloc(nout < nin ? nout + 1 : nin + 1,
@@ -453,6 +515,7 @@ capdiff_new(struct transcript **outside, size_t nout,
 		cd->pairs[cd->npairs++].score = c[i].score;
 	}
 	free(c);
+	free(order);
 	/* Report in outside first-packet order. */
 	for (i = 0; i < nout; i++)
 		if (cd->pair_of[0][i] >= 0)

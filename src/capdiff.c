@@ -41,12 +41,53 @@ capdiff_absdt(const struct transcript *a, const struct transcript *b)
 	    b->start_us - a->start_us;
 }
 
+/*
+ * Where do the extra bytes of the longer stream sit?  Same-length
+ * rewrites keep everything else aligned, so try every split point k: the
+ * bytes before k compared in place, the bytes after it compared shifted
+ * by the difference, and keep the k with the fewest mismatches (the
+ * latest on a tie: bytes missing at the end is the plainer story).  One
+ * block of bytes present on one side only: a swallowed end-of-data, a
+ * dropped tail.
+ */
+static size_t
+capdiff_split(const uint8_t *lg, const uint8_t *sh, size_t nsh, size_t dlen)
+{
+	long long sum = 0, best = 0;
+	size_t i, k = 0;
+
+	for (i = 0; i < nsh; i++) {
+		sum += (lg[i] != sh[i]) - (lg[i + dlen] != sh[i]);
+		if (sum <= best) {
+			best = sum;
+			k = i + 1;
+		}
+	}
+	return k;
+}
+
+/* Equal bytes of two streams, allowing one block present in only one of
+ * them (placed by capdiff_split). */
+static uint64_t
+capdiff_equal(const uint8_t *pa, size_t la, const uint8_t *pb, size_t lb)
+{
+	const uint8_t *lg = la >= lb ? pa : pb, *sh = la >= lb ? pb : pa;
+	size_t nsh = la < lb ? la : lb, dlen = la >= lb ? la - lb : lb - la;
+	size_t i, k;
+	uint64_t eq = 0;
+
+	k = dlen ? capdiff_split(lg, sh, nsh, dlen) : nsh;
+	for (i = 0; i < nsh; i++)
+		eq += i < k ? lg[i] == sh[i] : lg[i + dlen] == sh[i];
+	return eq;
+}
+
 int
 capdiff_score(const struct transcript *a, const struct transcript *b)
 {
 	uint64_t eq = 0, den = 0, lmin, lmax;
 	double sim, agree = 0;
-	size_t la, lb, m, i;
+	size_t la, lb;
 	const uint8_t *pa, *pb;
 	int d, ndirs = 0, score;
 
@@ -55,9 +96,7 @@ capdiff_score(const struct transcript *a, const struct transcript *b)
 		pb = transcript_bytes(b, (enum tr_dir)d, &lb);
 		la = la < CAPDIFF_SCORE_BYTES ? la : CAPDIFF_SCORE_BYTES;
 		lb = lb < CAPDIFF_SCORE_BYTES ? lb : CAPDIFF_SCORE_BYTES;
-		m = la < lb ? la : lb;
-		for (i = 0; i < m; i++)
-			eq += pa[i] == pb[i];
+		eq += capdiff_equal(pa, la, pb, lb);
 		den += la > lb ? la : lb;
 		lmin = a->total[d] < b->total[d] ? a->total[d] : b->total[d];
 		lmax = a->total[d] > b->total[d] ? a->total[d] : b->total[d];
@@ -265,30 +304,6 @@ capdiff_lines(struct capdiff_pair *p, enum tr_dir d, const uint8_t *o,
 			capdiff_add_range(p, d, o, r, ls, le, first, last, base,
 			    gend);
 	}
-}
-
-/*
- * Where do the extra bytes of the longer stream sit?  Same-length
- * rewrites keep everything else aligned, so try every split point k: the
- * bytes before k compared in place, the bytes after it compared shifted
- * by the difference, and keep the k with the fewest mismatches (the
- * latest on a tie: bytes missing at the end is the plainer story).  One block of bytes present on one side only: a
- * swallowed end-of-data, a dropped tail.
- */
-static size_t
-capdiff_split(const uint8_t *lg, const uint8_t *sh, size_t nsh, size_t dlen)
-{
-	long long sum = 0, best = 0;
-	size_t i, k = 0;
-
-	for (i = 0; i < nsh; i++) {
-		sum += (lg[i] != sh[i]) - (lg[i + dlen] != sh[i]);
-		if (sum <= best) {
-			best = sum;
-			k = i + 1;
-		}
-	}
-	return k;
 }
 
 static void

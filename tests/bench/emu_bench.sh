@@ -6,11 +6,17 @@
 #      alternating pairs (the order flips every pair), because the machine
 #      is shared: messages/s and MB/s of each run, the median of each side
 #      and the ratio proxied/direct (target >= 0.9).  Also the emulator's
-#      CPU time per message, from /proc/PID/stat.
+#      CPU time per message, from /proc/PID/stat.  A1: 10 KB messages, a
+#      connection each (the figure the target is about); A2: 4 MB messages
+#      over kept connections (bulk DATA).  A third path, a bare relay
+#      compiled here (no inspection), shows what any extra user-space hop
+#      costs on the same machine (MG_BENCH_REF=0 leaves it out).
 #   B. Memory: 1,000 connections opened through a fresh emulator to
 #      smtp-sink and held open (each waits for smtp-sink's 220 through the
 #      proxy; at the end every one sends NOOP and must get 250), with the
-#      emulator's VmRSS sampled at 0, 250, 500 and 1,000 connections.
+#      emulator's VmRSS sampled at 0, 250, 500 and 1,000 connections; all
+#      closed and the same again ($MG_BENCH_CYCLES rounds on one emulator)
+#      to show whether memory comes back.
 #
 # Loopback only (127.0.0.1).  Everything started here is killed by PID on
 # exit.  Prints `uptime` before and after: the figures mean little without
@@ -18,7 +24,8 @@
 # Usage: tests/bench/emu_bench.sh [BUILDDIR]   (default: .)
 # Env: MG_BENCH_PAIRS (5), MG_BENCH_MSGS (5000), MG_BENCH_SESSIONS (20),
 #      MG_BENCH_SIZE (10240 payload bytes), MG_BENCH_PROFILE (asa),
-#      MG_BENCH_CONNS (1000), MG_BENCH_A=0 / MG_BENCH_B=0 skip a part.
+#      MG_BENCH_CONNS (1000), MG_BENCH_CYCLES (3 rounds of part B),
+#      MG_BENCH_A=0 / MG_BENCH_B=0 skip a part, MG_BENCH_BULK=0 skips A2.
 set -u
 build=$(cd "${1:-.}" && pwd)
 EMULATE=$build/mailguard-emulate
@@ -26,6 +33,7 @@ pairs=${MG_BENCH_PAIRS:-5}
 msgs=${MG_BENCH_MSGS:-5000}
 sessions=${MG_BENCH_SESSIONS:-20}
 size=${MG_BENCH_SIZE:-10240}
+keep=
 profile=${MG_BENCH_PROFILE:-asa}
 conns=${MG_BENCH_CONNS:-1000}
 [ -x "$EMULATE" ] || { echo "emu_bench: $EMULATE not built"; exit 1; }
@@ -114,7 +122,7 @@ run_source()
 {
 	local t0 t1
 	t0=$EPOCHREALTIME
-	if ! smtp-source -s "$sessions" -m "$msgs" -l "$size" \
+	if ! smtp-source -s "$sessions" -m "$msgs" -l "$size" $keep \
 	    -M bench.example -f from@bench.example -t to@bench.example \
 	    "127.0.0.1:$1" >"$tmp/source.out" 2>&1; then
 		echo "emu_bench: smtp-source to port $1 failed:" >&2
@@ -132,53 +140,208 @@ median()
 	    else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# start_relay: a minimal TCP relay (no inspection: one thread per
+# direction, read/write of 64 KB, TCP_NODELAY like the emulator), built
+# here as a reference for what any extra user-space hop costs on this
+# machine.  Sets RELAY_PORT; leaves it empty when there is no C compiler.
+start_relay()
+{
+	local n=0
+	RELAY_PORT=
+	[ "${MG_BENCH_REF:-1}" != 0 ] || return 0
+	cat >"$tmp/relay.c" <<'EOF'
+/* relay.c - minimal loopback TCP relay, a reference for emu_bench.sh. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static struct sockaddr_in up;
+
+struct pump { int from, to; };
+
+static void *
+pump(void *arg)
+{
+	struct pump *p = arg;
+	static __thread char buf[65536];
+	ssize_t n, w;
+	char *q;
+
+	while ((n = read(p->from, buf, sizeof(buf))) > 0)
+		for (q = buf; n > 0; q += w, n -= w)
+			if ((w = write(p->to, q, (size_t)n)) <= 0)
+				goto out;
+out:
+	shutdown(p->to, SHUT_WR);
+	return NULL;
+}
+
+static void *
+conn(void *arg)
+{
+	int c = (int)(intptr_t)arg, u, one = 1;
+	struct pump a, b;
+	pthread_t t;
+
+	u = socket(AF_INET, SOCK_STREAM, 0);
+	if (u == -1 || connect(u, (struct sockaddr *)&up, sizeof(up)) == -1)
+		goto done;
+	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(u, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	a.from = c; a.to = u; b.from = u; b.to = c;
+	if (pthread_create(&t, NULL, pump, &a) != 0)
+		goto done;
+	pump(&b);
+	pthread_join(t, NULL);
+done:
+	close(c);
+	if (u != -1)
+		close(u);
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	pthread_attr_t at;
+	pthread_t t;
+	int l, c, one = 1;
+
+	if (argc != 2)
+		return 2;
+	up.sin_family = AF_INET;
+	up.sin_port = htons((uint16_t)strtoul(argv[1], NULL, 10));
+	up.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(l, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    listen(l, 1024) == -1 ||
+	    getsockname(l, (struct sockaddr *)&sa, &sl) == -1)
+		return 1;
+	printf("listening on 127.0.0.1:%u\n", ntohs(sa.sin_port));
+	fflush(stdout);
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&at, 256 * 1024);
+	for (;;) {
+		if ((c = accept(l, NULL, NULL)) == -1)
+			continue;
+		if (pthread_create(&t, &at, conn, (void *)(intptr_t)c) != 0)
+			close(c);
+	}
+}
+EOF
+	if ! cc -O2 -pthread -o "$tmp/relay" "$tmp/relay.c" 2>"$tmp/relay.err"
+	then
+		echo "(no reference relay: cc failed)"
+		return 0
+	fi
+	"$tmp/relay" "$SINK_PORT" </dev/null >"$tmp/relay.ready" 2>&1 &
+	pids="$pids $!"
+	until grep -q '^listening on' "$tmp/relay.ready" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -lt 300 ] || { echo "emu_bench: relay did not start"; exit 1; }
+		sleep 0.05
+	done
+	RELAY_PORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' \
+	    "$tmp/relay.ready")
+}
+
+# pairs_run TAG: $pairs alternating pairs of run_source with the current
+# $sessions/$msgs/$size/$keep, then the medians and the ratio.
+pairs_run()
+{
+	local tag=$1 i path order port c0 c1 s md mp mc mr all
+	: >"$tmp/res.direct"; : >"$tmp/res.proxied"
+	: >"$tmp/res.cpu"; : >"$tmp/res.relay"
+	all="direct proxied"
+	[ -n "$RELAY_PORT" ] && all="direct proxied relay"
+	printf '%-4s %-8s %8s %9s %8s %s\n' pair path seconds "msgs/s" \
+	    "MB/s" "emulator CPU us/msg"
+	for i in $(seq 1 "$pairs"); do
+		# rotate the order each round: no path always goes first
+		order=$all
+		for _ in $(seq 2 "$i"); do
+			set -- $order
+			shift
+			order="$* ${order%% *}"
+		done
+		for path in $order; do
+			case $path in
+			direct)  port=$SINK_PORT ;;
+			proxied) port=$EMU_PORT ;;
+			relay)   port=$RELAY_PORT ;;
+			esac
+			c0=$(cpu_s "$EMU_PID")
+			s=$(run_source "$port") || exit 1
+			c1=$(cpu_s "$EMU_PID")
+			awk -v s="$s" -v m="$msgs" -v l="$size" -v c0="$c0" \
+			    -v c1="$c1" -v i="$i" -v p="$path" 'BEGIN {
+			    cpu = "-";
+			    if (p == "proxied")
+				cpu = sprintf("%.0f", (c1 - c0) * 1e6 / m);
+			    printf "%-4s %-8s %8.2f %9.1f %8.2f %s\n", i, p, s,
+				m / s, m * l / s / 1e6, cpu }'
+			awk -v s="$s" -v m="$msgs" \
+			    'BEGIN { printf "%.2f\n", m / s }' >>"$tmp/res.$path"
+			[ "$path" = proxied ] && awk -v c0="$c0" -v c1="$c1" \
+			    -v m="$msgs" 'BEGIN {
+			    printf "%.1f\n", (c1 - c0) * 1e6 / m }' >>"$tmp/res.cpu"
+		done
+	done
+	md=$(median <"$tmp/res.direct")
+	mp=$(median <"$tmp/res.proxied")
+	mc=$(median <"$tmp/res.cpu")
+	mr=$(median <"$tmp/res.relay")
+	awk -v d="$md" -v r="$mr" -v l="$size" -v t="$tag" 'BEGIN {
+	    if (r == "") exit;
+	    printf "%s median relay  : %8.1f msgs/s %7.2f MB/s" \
+		" (reference: bare relay, ratio %.3f)\n", t, r, r * l / 1e6,
+		r / d }'
+	awk -v d="$md" -v p="$mp" -v l="$size" -v c="$mc" -v t="$tag" 'BEGIN {
+	    printf "%s median direct : %8.1f msgs/s %7.2f MB/s\n", t, d,
+		d * l / 1e6;
+	    printf "%s median proxied: %8.1f msgs/s %7.2f MB/s\n", t, p,
+		p * l / 1e6;
+	    printf "%s ratio proxied/direct: %.3f (target >= 0.9) %s\n", t,
+		p / d, (p / d >= 0.9 ? "MET" : "NOT MET");
+	    printf "%s emulator CPU per proxied message (median): %.0f us\n",
+		t, c }'
+	echo "(MB/s = payload bytes, -l $size, per second, 1 MB = 10^6 bytes)"
+}
+
 echo "== machine: $(nproc) cores, $(uname -r)"
 echo "== uptime at start: $(uptime)"
-echo "== smtp-source -s $sessions -m $msgs" \
-    "-l $size (one connection per message), profile $profile, $pairs pairs"
 start_sink
 
 if [ "${MG_BENCH_A:-1}" != 0 ]; then
 echo "== A. throughput, direct vs through mailguard-emulate --profile $profile"
 start_emu a
+start_relay
 # Warm-up (page cache, first connections), not counted.
-save=$msgs; msgs=200
-run_source "$SINK_PORT" >/dev/null
-run_source "$EMU_PORT" >/dev/null
+save=$msgs; msgs=200; keep=
+run_source "$SINK_PORT" >/dev/null || exit 1
+run_source "$EMU_PORT" >/dev/null || exit 1
+[ -z "$RELAY_PORT" ] || run_source "$RELAY_PORT" >/dev/null || exit 1
 msgs=$save
-: >"$tmp/direct"; : >"$tmp/proxied"; : >"$tmp/cpu"
-printf '%-4s %-8s %8s %9s %8s %s\n' pair path seconds "msgs/s" "MB/s" \
-    "emulator CPU us/msg"
-for i in $(seq 1 "$pairs"); do
-	if [ $((i % 2)) -eq 1 ]; then order="direct proxied"
-	else order="proxied direct"; fi
-	for path in $order; do
-		if [ "$path" = direct ]; then port=$SINK_PORT
-		else port=$EMU_PORT; fi
-		c0=$(cpu_s "$EMU_PID")
-		s=$(run_source "$port")
-		c1=$(cpu_s "$EMU_PID")
-		awk -v s="$s" -v m="$msgs" -v l="$size" -v c0="$c0" \
-		    -v c1="$c1" -v i="$i" -v p="$path" 'BEGIN {
-		    cpu = p == "proxied" ? sprintf("%.0f", (c1 - c0) * 1e6 / m) : "-";
-		    printf "%-4s %-8s %8.2f %9.1f %8.2f %s\n", i, p, s,
-		    m / s, m * l / s / 1e6, cpu }'
-		awk -v s="$s" -v m="$msgs" 'BEGIN { printf "%.2f\n", m / s }' \
-		    >>"$tmp/$path"
-		[ "$path" = proxied ] && awk -v c0="$c0" -v c1="$c1" -v m="$msgs" \
-		    'BEGIN { printf "%.1f\n", (c1 - c0) * 1e6 / m }' >>"$tmp/cpu"
-	done
-done
-md=$(median <"$tmp/direct")
-mp=$(median <"$tmp/proxied")
-mc=$(median <"$tmp/cpu")
-awk -v d="$md" -v p="$mp" -v l="$size" -v c="$mc" 'BEGIN {
-	printf "median direct : %8.1f msgs/s %7.2f MB/s\n", d, d * l / 1e6;
-	printf "median proxied: %8.1f msgs/s %7.2f MB/s\n", p, p * l / 1e6;
-	printf "ratio proxied/direct: %.3f (target >= 0.9) %s\n", p / d,
-	    (p / d >= 0.9 ? "MET" : "NOT MET");
-	printf "emulator CPU per proxied message (median): %.0f us\n", c }'
-echo "(MB/s = payload bytes, -l $size, per second, 1 MB = 10^6 bytes)"
+echo "== A1. smtp-source -s $sessions -m $msgs -l $size" \
+    "(a new connection per message), $pairs pairs"
+pairs_run A1
+if [ "${MG_BENCH_BULK:-1}" != 0 ]; then
+	sessions=4; msgs=40; size=4000000; keep=-d
+	echo "== A2. bulk DATA: smtp-source -s $sessions -m $msgs -l $size" \
+	    "-d (connections kept), $pairs pairs"
+	pairs_run A2
+fi
 echo "emulator log lines during part A: $(wc -l <"$tmp/emu.a.log")" \
     "(1 = only its start line: no upstream failure, no drop)"
 echo "== uptime after part A: $(uptime)"
@@ -188,8 +351,8 @@ if [ "${MG_BENCH_B:-1}" != 0 ]; then
 echo "== B. $conns connections held open through a fresh emulator"
 start_emu b
 cat >"$tmp/hold.py" <<'EOF'
-import selectors, socket, sys, time
-port, pid, total = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+import os, selectors, socket, sys, time
+port, pid, total, cycles = [int(x) for x in sys.argv[1:5]]
 marks = sorted(set([0, total // 4, total // 2, total]))
 def status(key):
     with open("/proc/%d/status" % pid) as f:
@@ -197,11 +360,10 @@ def status(key):
             if line.startswith(key + ":"):
                 return int(line.split()[1])
 def fds():
-    import os
     return len(os.listdir("/proc/%d/fd" % pid))
 def wait_lines(socks, want, deadline):
-    """Read from every socket until each has a full line starting with
-    want; returns how many did."""
+    """Read from every socket until each has a full line; returns how many
+    lines started with want."""
     sel = selectors.DefaultSelector()
     got = {}
     for s in socks:
@@ -228,47 +390,58 @@ def wait_lines(socks, want, deadline):
                 sel.modify(s, selectors.EVENT_READ, buf)
     sel.close()
     return sum(1 for v in got.values() if v)
-socks = []
-base = None
-print("%6s %10s %10s %8s %s" % ("conns", "VmRSS kB", "delta kB",
-      "emu fds", "kB/conn since previous mark"))
-prev_n, prev_rss = 0, None
-for m in marks:
-    batch = []
-    while len(socks) < m:
-        s = socket.create_connection(("127.0.0.1", port), timeout=30)
-        socks.append(s)
-        batch.append(s)
-        if len(batch) == 50 or len(socks) == m:
-            ok = wait_lines(batch, b"220", time.monotonic() + 60)
-            if ok != len(batch):
-                print("only %d of %d banners (220) came through" %
-                      (ok, len(batch)))
-                sys.exit(1)
-            batch = []
+def settle(want_fds):
+    """Wait (up to 30 s) until the emulator holds want_fds descriptors."""
+    deadline = time.monotonic() + 30
+    while fds() > want_fds and time.monotonic() < deadline:
+        time.sleep(0.2)
     time.sleep(0.5)
-    rss = status("VmRSS")
-    if base is None:
-        base = rss
-    per = "-" if prev_rss is None or m == prev_n else \
-        "%.1f" % ((rss - prev_rss) / (m - prev_n))
-    print("%6d %10d %10d %8d %s" % (m, rss, rss - base, fds(), per))
-    sys.stdout.flush()
-    prev_n, prev_rss = m, rss
-for s in socks:
-    s.setblocking(True)
-    s.sendall(b"NOOP\r\n")
-ok = wait_lines(socks, b"250", time.monotonic() + 120)
-print("NOOP through all held connections: %d of %d answered 250" %
-      (ok, len(socks)))
-print("VmHWM (peak RSS) %d kB" % status("VmHWM"))
-for s in socks:
-    s.close()
-time.sleep(1.0)
-print("after closing all: VmRSS %d kB, emu fds %d" % (status("VmRSS"), fds()))
-sys.exit(0 if ok == len(socks) else 1)
+base = status("VmRSS")
+idle_fds = fds()
+for cycle in range(1, cycles + 1):
+    print("round %d: %6s %10s %10s %10s %8s %s" % (cycle, "conns",
+          "VmRSS kB", "delta kB", "VmData kB", "emu fds",
+          "RSS kB/conn since previous mark"))
+    socks = []
+    prev_n, prev_rss = 0, None
+    for m in marks:
+        batch = []
+        while len(socks) < m:
+            s = socket.create_connection(("127.0.0.1", port), timeout=30)
+            socks.append(s)
+            batch.append(s)
+            if len(batch) == 50 or len(socks) == m:
+                ok = wait_lines(batch, b"220", time.monotonic() + 60)
+                if ok != len(batch):
+                    print("only %d of %d banners (220) came through" %
+                          (ok, len(batch)))
+                    sys.exit(1)
+                batch = []
+        time.sleep(0.5)
+        rss = status("VmRSS")
+        per = "-" if prev_rss is None or m == prev_n else \
+            "%.1f" % ((rss - prev_rss) / (m - prev_n))
+        print("%8s %6d %10d %10d %10d %8d %s" % ("", m, rss, rss - base,
+              status("VmData"), fds(), per))
+        sys.stdout.flush()
+        prev_n, prev_rss = m, rss
+    for s in socks:
+        s.setblocking(True)
+        s.sendall(b"NOOP\r\n")
+    ok = wait_lines(socks, b"250", time.monotonic() + 120)
+    print("         NOOP through all %d held connections: %d answered 250;"
+          " VmHWM (peak RSS) %d kB" % (len(socks), ok, status("VmHWM")))
+    if ok != len(socks):
+        sys.exit(1)
+    for s in socks:
+        s.close()
+    settle(idle_fds)
+    print("         all closed: VmRSS %d kB, VmData %d kB, emu fds %d" %
+          (status("VmRSS"), status("VmData"), fds()))
+sys.exit(0)
 EOF
-python3 "$tmp/hold.py" "$EMU_PORT" "$EMU_PID" "$conns" || {
+python3 "$tmp/hold.py" "$EMU_PORT" "$EMU_PID" "$conns" \
+    "${MG_BENCH_CYCLES:-3}" || {
 	echo "emu_bench: part B failed"; tail -n 5 "$tmp/emu.b.log"; exit 1; }
 echo "== uptime after part B: $(uptime)"
 fi

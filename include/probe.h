@@ -36,6 +36,9 @@ struct transcript;
 #define PROBE_HELO_DEFAULT	"mailguard.invalid"
 /* Pause between the segments of a split send. */
 #define PROBE_SEG_PAUSE_US	10000
+/* The end-of-data split must reach the box as two reads even on a busy
+ * path: at least this long between "\r\n." and "\r\n". */
+#define PROBE_EOD_PAUSE_US	200000
 /* Longest wait for the reply to QUIT (we are leaving anyway). */
 #define PROBE_QUIT_WAIT_US	3000000
 /* Segments one send may be cut into (PSPLIT_BYTE). */

@@ -408,6 +408,9 @@ pc_write_seg(struct probe_conn *c, uint64_t now)
 		return;
 	if (++c->seg < c->ncuts) {
 		c->send_at = now + c->o->seg_pause_us;
+		if (c->step->split == PSPLIT_EOD &&
+		    c->o->seg_pause_us < PROBE_EOD_PAUSE_US)
+			c->send_at = now + PROBE_EOD_PAUSE_US;
 		return;
 	}
 	pc_wait(c, now, c->step->kind == PS_SEND ? c->step->replies : 1);

@@ -3,8 +3,8 @@
 #
 #   A. Throughput: Postfix's smtp-source against smtp-sink directly and
 #      through `mailguard-emulate --profile asa`, in the same run, in
-#      alternating pairs (the order flips every pair), because the machine
-#      is shared: messages/s and MB/s of each run, the median of each side
+#      rounds whose order rotates (no path always first), because the
+#      machine is shared: messages/s and MB/s of each run, the median of each side
 #      and the ratio proxied/direct (target >= 0.9).  Also the emulator's
 #      CPU time per message, from /proc/PID/stat.  A1: 10 KB messages, a
 #      connection each (the figure the target is about); A2: 4 MB messages
@@ -80,7 +80,6 @@ start_sink()
 	SINK_PORT=$(free_port)
 	smtp-sink $user -m $((conns + 100)) -t 600 "127.0.0.1:$SINK_PORT" 1024 \
 	    </dev/null >/dev/null 2>"$tmp/sink.err" &
-	SINK_PID=$!
 	pids="$pids $!"
 	wait_port "$SINK_PORT"
 }

@@ -158,7 +158,9 @@ uint64_t emu_conn_offset(const struct emu_conn *c, enum emu_dir d);
 /*
  * Copy the bytes already emitted for stream offsets [off, off+len) of
  * direction d into out; returns how many leading bytes were available
- * (0 when off is older than the history or not reached yet).
+ * (0 when off is older than the history or not reached yet).  Bytes are
+ * kept only while hold mode is off (inline, replay): the live proxy holds
+ * and never retransmits, so its connections carry no history buffers.
  */
 size_t	emu_rewrite_history(const struct emu_conn *c, enum emu_dir d,
 	    uint64_t off, uint8_t *out, size_t len);

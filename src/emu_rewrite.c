@@ -103,8 +103,6 @@ emu_conn_new(const struct emu_profile *p, struct emu_log *log,
 		c->peers = *peers;
 	else
 		emu_peers_init(&c->peers);
-	c->hist[EMU_C2S].ring = xmalloc(EMU_HISTORY_MAX);
-	c->hist[EMU_S2C].ring = xmalloc(EMU_HISTORY_MAX);
 	c->cs.verdict = EMU_V_UNDECIDED;
 	return c;
 }
@@ -231,6 +229,9 @@ emu_hist_record(struct emu_hist *h, const uint8_t *buf, size_t n)
 {
 	size_t pos, k;
 
+	/* Allocated on first use: a live proxy (hold mode) never needs it. */
+	if (h->ring == NULL)
+		h->ring = xmalloc(EMU_HISTORY_MAX);
 	if (n > EMU_HISTORY_MAX) {
 		h->end += n - EMU_HISTORY_MAX;
 		buf += n - EMU_HISTORY_MAX;
@@ -257,7 +258,7 @@ emu_rewrite_history(const struct emu_conn *c, enum emu_dir d, uint64_t off,
 	    0;
 	size_t n, i;
 
-	if (off < start || off >= h->end)
+	if (h->ring == NULL || off < start || off >= h->end)
 		return 0;
 	n = (size_t)(h->end - off < len ? h->end - off : len);
 	for (i = 0; i < n; i++)
@@ -294,7 +295,12 @@ emu_rewrite_segment(struct emu_conn *c, enum emu_dir d, uint8_t *buf,
 	if (!act->drop && used > 0 && act->ncuts == 1 &&
 	    act->cuts[0].off == 0 && act->cuts[0].len >= used)
 		act->suppress = 1;
-	emu_hist_record(&c->hist[side], buf, used);
+	/* History serves retransmissions in the modes that cannot hold
+	 * (inline, replay); in hold mode only its offset moves on. */
+	if (c->hold)
+		c->hist[side].end += used;
+	else if (used > 0)
+		emu_hist_record(&c->hist[side], buf, used);
 	c->off[side] += used;
 	return 0;
 }

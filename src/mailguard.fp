@@ -63,7 +63,19 @@ fingerprint pix-4.4-star-ehlo-refused
   weight 45
   match greeting.class == asa-star
   match ehlo.code >= 500
+  unless verb.HELP.code == 250
   ref "ref 2: banner masked after 4 bytes and EHLO refused (X-filled); an ASA passes EHLO, so a star banner with EHLO refused is PIX fixup"
+  effect banner-hidden esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp
+end
+
+fingerprint pix-star-noop-args-refused
+  family pix
+  generation pix-6.3
+  weight 50
+  match greeting.class == asa-star
+  match ehlo.code >= 500
+  match verb.HELP.code == 250
+  ref "ref 2 (a): refused verbs overwritten with NOOP. A server that refuses NOOP with arguments (OpenSMTPD: 'command does not accept arguments') answers the rewritten EHLO with 500, but a bare HELP becomes a bare NOOP and gets 250; under X-fill (PIX 4.4) HELP gets 500"
   effect banner-hidden esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp
 end
 

@@ -21,6 +21,7 @@ enum scen {
 	SC_SINK, SC_EHLOREFUSE, SC_CHECKPOINT, SC_SMAP, SC_WATCHGUARD,
 	SC_RAPTOR, SC_GENPROXY, SC_GENPROXY_HOST, SC_UNREACHABLE,
 	SC_PIX63_CAPTURE, SC_PIX63_STAR, SC_HELO_CAPTURE, SC_PIX63_STAR_CAPTURE,
+	SC_PIX63_STAR_ARGS,
 	SC__COUNT
 };
 
@@ -31,6 +32,7 @@ static const char *const sc_names[SC__COUNT] = {
 	"checkpoint", "smap", "watchguard", "raptor", "generic-proxy",
 	"generic-proxy-host", "unreachable", "pix-6.3-capture",
 	"pix-6.3-star-banner", "helo-capture", "pix-6.3-star-capture",
+	"pix-6.3-star-noop-args",
 };
 
 #define PF_G	"S220 mail.example.com ESMTP Postfix (Debian/GNU)\r\n"
@@ -146,6 +148,20 @@ sc_server(enum scen sc, struct fx_server *s)
 		s->helo = SM_HELO;
 		s->unknown = SM_XQ("XXXXXXXXXXX");
 		s->starttls = SM_XQ("XXXXXXXX");
+		s->help = SM_XQ("XXXX");
+		break;
+	case SC_PIX63_STAR_ARGS:
+		/* PIX 6.3 NOOP rewrite in front of a server that refuses NOOP
+		 * with arguments (OpenSMTPD): EHLO and goodmorning come back
+		 * 500, a bare HELP (bare NOOP) 250. */
+		s->greeting = g_asa_pf;
+		s->ehlo = "S500 5.5.1 Invalid command: Command does not "
+		    "accept arguments\r\n";
+		s->helo = SM_HELO;
+		s->unknown = s->ehlo;
+		s->starttls = "S250 2.0.0 Ok\r\n";
+		s->help = "S250 2.0.0 Ok\r\n";
+		s->seg1 = "S250 2.0.0 Ok\r\n";
 		break;
 	case SC_PIX41CMAP:
 	case SC_PIX41:
@@ -301,7 +317,10 @@ static const struct fp_case {
 	{ .fp = "pix-4.1-cmap", .pos = SC_PIX41CMAP, .neg = SC_CLEAN },
 	{ .fp = "pix-4.1-ok", .pos = SC_PIX41, .neg = SC_ALL250 },
 	{ .fp = "pix-4.4-after4", .pos = SC_PIX44ML, .neg = SC_ASA },
-	{ .fp = "pix-4.4-star-ehlo-refused", .pos = SC_PIX44, .neg = SC_ASA },
+	{ .fp = "pix-4.4-star-ehlo-refused", .pos = SC_PIX44,
+	  .neg = SC_PIX63_STAR_ARGS },
+	{ .fp = "pix-star-noop-args-refused", .pos = SC_PIX63_STAR_ARGS,
+	  .neg = SC_PIX44 },
 	{ .fp = "pix-2-0-greeting", .pos = SC_PIX63, .neg = SC_ASA },
 	{ .fp = "pix-ehlo-noop", .pos = SC_PIX63, .neg = SC_ALL250 },
 	{ .fp = "pix-ehlo-noop-capture", .pos = SC_PIX63_CAPTURE,
@@ -389,6 +408,7 @@ static const struct verdict_case {
 	{ SC_PIX63X, FP_FAM_PIX, "pix-6.3", 60 },
 	{ SC_PIX51, FP_FAM_PIX, "pix-5.1", 80 },
 	{ SC_PIX44, FP_FAM_PIX, "pix-4.4", 60 },
+	{ SC_PIX63_STAR_ARGS, FP_FAM_PIX, "pix-6.3", 50 },
 	{ SC_PIX44ML, FP_FAM_PIX, "pix-4.4", 50 },
 	{ SC_PIX41CMAP, FP_FAM_PIX, "pix-4.1", 50 },
 	{ SC_PIX41, FP_FAM_PIX, "pix-4.1", 30 },

@@ -32,7 +32,8 @@ for d in "$R"/*/; do
 		if "$exe" "$v" > "$tmp/out" 2>&1; then
 			echo "ok: $h/$(basename "$v")"
 		else
-			echo "FAIL: $h/$(basename "$v") (exit $?):"
+			echo "FAIL: $h/$(basename "$v") (exit $?; rerun:" \
+			    "$exe $v):"
 			tail -20 "$tmp/out"
 			fail=1
 		fi

@@ -278,10 +278,12 @@ emu_rewrite_segment(struct emu_conn *c, enum emu_dir d, uint8_t *buf,
 		return -1;
 	emu_actions_reset(act);
 	if (c->dropped) {
+		/* Consumed and suppressed: the stream offset still moves on,
+		 * so a caller's offsets stay in step (fuzz_emu_rewrite
+		 * regression emu_rewrite-offset-after-drop). */
 		act->drop = act->suppress = 1;
-		return 0;
-	}
-	if (c->passthrough) {
+		used = len;
+	} else if (c->passthrough) {
 		act->passthrough = 1;
 		used = len;
 	} else {

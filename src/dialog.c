@@ -157,7 +157,7 @@ dialog_command(struct dialog_state *s, const struct smtp_line *ln,
 	x->linelen = ln->len + eol;
 	x->line = xmalloc(x->linelen + 1);
 	memcpy(x->line, ln->p, ln->len);
-	memcpy(x->line + ln->len, "\r\n" + (eol == 1 ? 1 : 0), eol);
+	memcpy(x->line + ln->len, eol == 1 ? "\n" : "\r\n", eol);
 	x->line[x->linelen] = '\0';
 	x->cmd_rc = smtp_cmd_parse(x->line, ln->len, &x->cmd);
 	dialog_verb_copy(x);

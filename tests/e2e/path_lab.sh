@@ -267,9 +267,15 @@ mg_assert_eq "$v" none "mss: SMTP verdict"
 $NETNS fw "$P" none
 mg_pass "MSS clamped at hop 3, verdict none"
 
-# 5. without CAP_NET_RAW: one line, the SMTP probes still run
+# 5. without CAP_NET_RAW: one line, the SMTP probes still run.  The
+# unprivileged run reads the fingerprint file from a world-readable copy:
+# the source tree may sit under a private home (/root is 0700).
+fpdir=$(mktemp -d /tmp/mg-fp.XXXXXX) || mg_fail "mktemp"
+mg_cleanup_add "rm -rf '$fpdir'"
+chmod 755 "$fpdir" && cp "$MG_FP_FILE" "$fpdir/mailguard.fp" &&
+    chmod 644 "$fpdir/mailguard.fp" || mg_fail "copy $MG_FP_FILE"
 inns "$NS_CLIENT" setpriv --reuid=65534 --regid=65534 --clear-groups \
-    --inh-caps=-all --bounding-set=-all "$MG_DETECT" -F "$MG_FP_FILE" \
+    --inh-caps=-all --bounding-set=-all "$MG_DETECT" -F "$fpdir/mailguard.fp" \
     --timeout 10 \
     --path "$IP_SERVER:25" "$IP_SERVER:25" >"$MG_TMP/noraw" 2>&1
 cat "$MG_TMP/noraw" >&2

@@ -147,13 +147,6 @@ int	emu_inline_offsets(const struct emu_inline *ei, int af,
 	    uint16_t sport, uint32_t off[2]);
 
 /*
- * TCP checksum of tcp[0..len) with the pseudo-header of (af, src, dst),
- * written into tcp[16..17] (RFC 9293 3.1, RFC 8200 8.1).
- */
-void	emu_inline_tcp_csum(int af, const uint8_t *src, const uint8_t *dst,
-	    uint8_t *tcp, size_t len);
-
-/*
  * The netfilter queue `queue` (needs CAP_NET_ADMIN): open binds it (the
  * kernel queues to us from then on; NULL with errbuf on error), run
  * consumes packets until *stop is non-zero (checked at least every

@@ -10,6 +10,7 @@
 #include "emu_inline.h"
 #include "emu_rewrite.h"
 #include "pcap_in.h"
+#include "pktedit.h"
 #include "util.h"
 
 #define EI_BUCKETS	4096
@@ -300,9 +301,6 @@ emu_inline_offsets(const struct emu_inline *ei, int af, const uint8_t *caddr,
 	return 0;
 }
 
-static void ei_put32(uint8_t *p, uint32_t v);
-static uint32_t ei_sum(uint32_t sum, const uint8_t *p, size_t n);
-
 /*
  * The box's own answer to the sender of direction d (pix-4.1 answers a
  * refused command itself, Cisco's PIX 4.x mailhost "OK"): one TCP segment
@@ -316,7 +314,6 @@ ei_inject_build(struct emu_inline *ei, const struct ei_flow *f)
 	size_t ihl = v4 ? 20 : 40;
 	size_t tot = ihl + 20 + f->inj_len;
 	uint8_t *p = ei->inj, *t = p + ihl;
-	uint32_t sum;
 
 	memset(p, 0, ihl + 20);
 	if (v4) {
@@ -328,11 +325,7 @@ ei_inject_build(struct emu_inline *ei, const struct ei_flow *f)
 		p[9] = 6;
 		memcpy(p + 12, f->addr[!d], 4);
 		memcpy(p + 16, f->addr[d], 4);
-		sum = ei_sum(0, p, 20);
-		while (sum >> 16)
-			sum = (sum & 0xffff) + (sum >> 16);
-		p[10] = (uint8_t)(~sum >> 8);
-		p[11] = (uint8_t)~sum;
+		pkt_ip4_csum(p, 20);
 	} else {
 		p[0] = 0x60;
 		p[4] = (uint8_t)((20 + f->inj_len) >> 8);
@@ -346,14 +339,14 @@ ei_inject_build(struct emu_inline *ei, const struct ei_flow *f)
 	t[1] = (uint8_t)f->port[!d];
 	t[2] = (uint8_t)(f->port[d] >> 8);
 	t[3] = (uint8_t)f->port[d];
-	ei_put32(t + 4, f->inj_seq);
-	ei_put32(t + 8, f->inj_ack);
+	pkt_put32(t + 4, f->inj_seq);
+	pkt_put32(t + 8, f->inj_ack);
 	t[12] = 5 << 4;
 	t[13] = 0x18;				/* PSH, ACK */
 	t[14] = (uint8_t)(f->win[!d] >> 8);
 	t[15] = (uint8_t)f->win[!d];
 	memcpy(t + 20, f->inj_data, f->inj_len);
-	emu_inline_tcp_csum(f->af, f->addr[!d], f->addr[d], t,
+	pkt_tcp_csum(f->af, f->addr[!d], f->addr[d], t,
 	    20 + f->inj_len);
 	ei->injlen = tot;
 	ei->st.injected++;
@@ -447,22 +440,6 @@ ei_payload(struct emu_inline *ei, struct ei_flow *f, int d, uint32_t seq,
 	return EMU_INLINE_ACCEPT;
 }
 
-static uint32_t
-ei_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-ei_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* SACK blocks (RFC 2018 3: kind 5, 8 bytes per block) acknowledge the
  * peer's sequence space: shift them like the ack number. */
 static void
@@ -482,7 +459,7 @@ ei_sack(uint8_t *opt, size_t optlen, uint32_t add)
 			break;
 		if (opt[i] == 5)
 			for (j = i + 2; j + 4 <= i + len; j += 4)
-				ei_put32(opt + j, ei_get32(opt + j) + add);
+				pkt_put32(opt + j, pkt_get32(opt + j) + add);
 		i += len;
 	}
 }
@@ -493,9 +470,9 @@ ei_header(struct ei_flow *f, int d, const struct pcap_pkt *k, uint8_t *tcp)
 {
 	uint32_t add_ack = f->delta[!d] - f->isn_off[!d];
 
-	ei_put32(tcp + 4, k->seq + f->isn_off[d] - f->delta[d]);
+	pkt_put32(tcp + 4, k->seq + f->isn_off[d] - f->delta[d]);
 	if (k->flags & PCAP_TCP_ACK) {
-		ei_put32(tcp + 8, k->ack + add_ack);
+		pkt_put32(tcp + 8, k->ack + add_ack);
 		ei_sack(tcp + 20, k->optlen, add_ack);
 	}
 	if (k->flags & PCAP_TCP_FIN)
@@ -594,53 +571,9 @@ emu_inline_packet(struct emu_inline *ei, uint8_t *pkt, size_t len,
 	if (memcmp(ei->old, tcp, tlen) != 0) {
 		for (i = 0; i < k.paylen; i++)
 			ei->st.bytes_changed += pay[i] != ei->old[hl + i];
-		emu_inline_tcp_csum(k.af, k.src, k.dst, tcp, tlen);
+		pkt_tcp_csum(k.af, k.src, k.dst, tcp, tlen);
 		ei->st.changed++;
 		*changed = 1;
 	}
 	return EMU_INLINE_ACCEPT;
-}
-
-/* One's complement sum of 16-bit big-endian words (RFC 1071). */
-static uint32_t
-ei_sum(uint32_t sum, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-void
-emu_inline_tcp_csum(int af, const uint8_t *src, const uint8_t *dst,
-    uint8_t *tcp, size_t len)
-{
-	uint8_t ph[40];
-	size_t n = ei_alen(af);
-	uint32_t sum;
-	uint16_t c;
-
-	memset(ph, 0, sizeof(ph));
-	memcpy(ph, src, n);
-	memcpy(ph + n, dst, n);
-	if (af == AF_INET) {
-		ph[9] = 6;
-		ph[10] = (uint8_t)(len >> 8);
-		ph[11] = (uint8_t)len;
-		sum = ei_sum(0, ph, 12);
-	} else {
-		ei_put32(ph + 32, (uint32_t)len);
-		ph[39] = 6;
-		sum = ei_sum(0, ph, 40);
-	}
-	tcp[16] = tcp[17] = 0;
-	sum = ei_sum(sum, tcp, len);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	c = (uint16_t)~sum;
-	tcp[16] = (uint8_t)(c >> 8);
-	tcp[17] = (uint8_t)c;
 }

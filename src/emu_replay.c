@@ -9,6 +9,7 @@
 
 #include "emu_replay.h"
 #include "emu_replay_int.h"
+#include "pktedit.h"
 #include "emu_rewrite.h"
 #include "mg_limits.h"
 #include "pcap_in.h"
@@ -315,9 +316,9 @@ rp_tcp(struct rp *r, struct rp_rec *rec)
 		out = rp_payload(r, f, d, rec);
 	if (f->dropped)
 		r->st->dropped++;
-	rp_put32(tcp + 4, k->seq - delta[d] + f->isn_off[d]);
+	pkt_put32(tcp + 4, k->seq - delta[d] + f->isn_off[d]);
 	if (k->flags & PCAP_TCP_ACK)
-		rp_put32(tcp + 8, k->ack - delta[!d] + f->isn_off[!d]);
+		pkt_put32(tcp + 8, k->ack - delta[!d] + f->isn_off[!d]);
 	if (hl + k->paylen != oldlen || memcmp(old, tcp, oldlen) != 0) {
 		for (i = 0; i < k->paylen && hl + i < oldlen; i++)
 			r->st->bytes_changed += tcp[hl + i] != old[hl + i];

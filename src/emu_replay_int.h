@@ -29,7 +29,6 @@ struct rp_rec {
 	size_t			 tcp_off;
 };
 
-void	rp_put32(uint8_t *p, uint32_t v);
 /* Locate the IP header (fills ip_off, ip_ok, tcp_off). */
 void	rp_rec_locate(struct rp_rec *r);
 /* TCP checksum over the captured segment: full when the segment is

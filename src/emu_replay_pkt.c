@@ -5,49 +5,7 @@
 #include <sys/socket.h>
 
 #include "emu_replay_int.h"
-
-void
-rp_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-rp_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t
-rp_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* One's complement sum of 16-bit big-endian words (RFC 1071). */
-static uint32_t
-rp_sum(uint32_t sum, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-rp_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
+#include "pktedit.h"
 
 /* Link header lengths of the link types pcap_in decodes. */
 void
@@ -62,7 +20,7 @@ rp_rec_locate(struct rp_rec *r)
 	case DLT_EN10MB:
 		/* Ethernet II, then 802.1Q / 802.1ad tags (4 bytes each) */
 		for (off = 12; off + 2 <= r->h.caplen; off += 4) {
-			et = rp_get16(r->b + off);
+			et = pkt_get16(r->b + off);
 			if (et != 0x8100 && et != 0x88a8 && et != 0x9100)
 				break;
 		}
@@ -94,53 +52,25 @@ rp_rec_locate(struct rp_rec *r)
 	r->ip_ok = 1;
 }
 
-/* Full TCP checksum with the pseudo-header (RFC 9293 3.1, RFC 8200 8.1). */
+/* Full TCP checksum with the pseudo-header; swap: the packet goes the
+ * other way (a box answer built from a record). */
 static void
 rp_csum_full(const struct pcap_pkt *k, int swap, uint8_t *tcp, size_t len)
 {
-	uint8_t ph[40];
-	size_t n = k->af == AF_INET ? 4 : 16;
-	uint32_t sum;
-
-	memset(ph, 0, sizeof(ph));
-	memcpy(ph, swap ? k->dst : k->src, n);
-	memcpy(ph + n, swap ? k->src : k->dst, n);
-	if (k->af == AF_INET) {
-		ph[9] = 6;
-		rp_put16(ph + 10, (uint16_t)len);
-		sum = rp_sum(0, ph, 12);
-	} else {
-		rp_put32(ph + 32, (uint32_t)len);
-		ph[39] = 6;
-		sum = rp_sum(0, ph, 40);
-	}
-	tcp[16] = tcp[17] = 0;
-	rp_put16(tcp + 16, (uint16_t)~rp_fold(rp_sum(sum, tcp, len)));
+	pkt_tcp_csum(k->af, swap ? k->dst : k->src, swap ? k->src : k->dst,
+	    tcp, len);
 }
 
 void
 rp_tcp_csum(struct rp_rec *r, const uint8_t *old, size_t n)
 {
 	uint8_t *tcp = r->b + r->tcp_off;
-	uint32_t sum;
-	uint16_t o, w;
-	size_t i;
 
 	if (r->k.paylen == r->k.paylen_wire) {
 		rp_csum_full(&r->k, 0, tcp, 20 + r->k.optlen + r->k.paylen);
 		return;
 	}
-	/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') per changed word. */
-	sum = (uint16_t)~rp_get16(tcp + 16);
-	for (i = 0; i < n; i += 2) {
-		if (i == 16)
-			continue;
-		o = (uint16_t)(old[i] << 8 | (i + 1 < n ? old[i + 1] : 0));
-		w = (uint16_t)(tcp[i] << 8 | (i + 1 < n ? tcp[i + 1] : 0));
-		if (o != w)
-			sum += (uint16_t)~o + (uint32_t)w;
-	}
-	rp_put16(tcp + 16, (uint16_t)~rp_fold(sum));
+	pkt_csum_update(tcp + 16, old, tcp, n, 16);
 }
 
 /* Subtract n from the IP length field; IPv4 header checksum again. */
@@ -151,11 +81,10 @@ rp_ip_shrink(uint8_t *ip, int af, size_t n)
 
 	if (af == AF_INET) {
 		hl = (size_t)(ip[0] & 0x0f) * 4;
-		rp_put16(ip + 2, (uint16_t)(rp_get16(ip + 2) - n));
-		ip[10] = ip[11] = 0;
-		rp_put16(ip + 10, (uint16_t)~rp_fold(rp_sum(0, ip, hl)));
+		pkt_put16(ip + 2, (uint16_t)(pkt_get16(ip + 2) - n));
+		pkt_ip4_csum(ip, hl);
 	} else
-		rp_put16(ip + 4, (uint16_t)(rp_get16(ip + 4) - n));
+		pkt_put16(ip + 4, (uint16_t)(pkt_get16(ip + 4) - n));
 }
 
 size_t
@@ -205,16 +134,14 @@ rp_inject_frame(const struct rp_rec *r, const uint8_t *data, size_t n,
 	memcpy(ip + aoff + alen, r->k.src, alen);
 	tot = r->tcp_off - r->ip_off + 20 + n;
 	if (r->k.af == AF_INET) {
-		rp_put16(ip + 2, (uint16_t)tot);
-		ip[10] = ip[11] = 0;
-		rp_put16(ip + 10, (uint16_t)~rp_fold(rp_sum(0, ip,
-		    (size_t)(ip[0] & 0x0f) * 4)));
+		pkt_put16(ip + 2, (uint16_t)tot);
+		pkt_ip4_csum(ip, (size_t)(ip[0] & 0x0f) * 4);
 	} else
-		rp_put16(ip + 4, (uint16_t)(tot - 40));
-	rp_put16(tcp, r->k.dport);
-	rp_put16(tcp + 2, r->k.sport);
-	rp_put32(tcp + 4, seq);
-	rp_put32(tcp + 8, ack);
+		pkt_put16(ip + 4, (uint16_t)(tot - 40));
+	pkt_put16(tcp, r->k.dport);
+	pkt_put16(tcp + 2, r->k.sport);
+	pkt_put32(tcp + 4, seq);
+	pkt_put32(tcp + 8, ack);
 	tcp[12] = 5 << 4;
 	tcp[13] = PCAP_TCP_PSH | PCAP_TCP_ACK;
 	tcp[18] = tcp[19] = 0;

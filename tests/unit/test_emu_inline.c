@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "emu_inline.h"
+#include "pktedit.h"
 #include "emu_profile.h"
 #include "emu_rewrite.h"
 
@@ -114,7 +115,7 @@ pk(uint8_t *out, const struct ep *a, const struct ep *b, uint32_t seq,
 		memcpy(t + 20, opt, optlen);
 	if (paylen)
 		memcpy(t + thl, pay, paylen);
-	emu_inline_tcp_csum(a->af, a->addr, b->addr, t, thl + paylen);
+	pkt_tcp_csum(a->af, a->addr, b->addr, t, thl + paylen);
 	return tot;
 }
 

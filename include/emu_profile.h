@@ -55,6 +55,23 @@ enum emu_refuse {
 	EMU_REFUSE__COUNT
 };
 
+/*
+ * The PIX 5.1 split end-of-data bug (CSCds90792, middlebox-behaviour.md
+ * section 2): what happens to the final CRLF when "\r\n." and "\r\n"
+ * arrive in separate segments.
+ */
+enum emu_eod {
+	EMU_EOD_OFF = 0,	/* passes (the bug fixed: 5.2(4), 6.0(1)) */
+	EMU_EOD_SWALLOW,	/* cut for ever: the server never sees the
+				   end of data, nothing is delivered */
+	EMU_EOD_LATE,		/* held, released in front of the client's
+				   next bytes or when it closes: no 250 while
+				   the sender waits, delivery after it gave
+				   up, a duplicate on its retry (hold mode
+				   only; without hold it is SWALLOW) */
+	EMU_EOD__COUNT
+};
+
 /* Which verbs reach the server. */
 enum emu_verbs {
 	EMU_VERBS_ALL = 0,	/* everything (off) */
@@ -76,7 +93,7 @@ struct emu_profile {
 					   an entry ending in '=' is a prefix */
 	int		mask_params;	/* X-fill parameters of masked kw */
 	int		allow_tls;	/* STARTTLS passes, then passthrough */
-	int		eod_split_bug;	/* CSCds90792 */
+	enum emu_eod	eod_split_bug;	/* CSCds90792 */
 	int		interactive_xfill; /* Cisco 113423 */
 	int		pipe_replace;	/* '|' in MAIL/RCPT -> ' ' (108002) */
 	int		special_char_drop; /* '|' '`' NUL -> drop (108003) */
@@ -130,5 +147,6 @@ int	emu_profile_keyword_prefix_ok(const struct emu_profile *p,
 /* Enum names as in profile files ("zero-two", "noop", ...). */
 const char *emu_banner_name(enum emu_banner b);
 const char *emu_refuse_name(enum emu_refuse r);
+const char *emu_eod_name(enum emu_eod e);	/* "off" "swallow" "late" */
 
 #endif /* EMU_PROFILE_H */

@@ -36,8 +36,15 @@
  *    the MSS) is treated as below (hold or prefix).
  *  - eod_split_bug (pix-5.1, CSCds90792): when a DATA segment ends with
  *    a line-start '.' ("\r\n." ends it) and the next segment starts with
- *    "\r\n", those two bytes are cut: the server never sees the end of
- *    data; the engine stays in DATA mode as the server does.
+ *    "\r\n": "swallow" cuts those two bytes: the server never sees the
+ *    end of data; the engine stays in DATA mode as the server does.
+ *    "late" (hold mode only) holds them when they are the whole segment:
+ *    act.hold = 2, nothing forwarded; presented again in front of the
+ *    client's next segment, or once more with hold off at client EOF,
+ *    they go through unchanged (same bytes, later) and end the data then.
+ *    When more bytes follow them in the same segment they go at once.
+ *    Without hold mode (replay, inline: they cannot delay bytes) "late"
+ *    is "swallow".
  * Everywhere else the output is the same whatever the segmentation, with
  * hold mode on.  Without hold (the default, for replay and inline, which
  * cannot delay bytes) a few decisions that need bytes not yet seen are

@@ -41,10 +41,19 @@ static const struct emu_profile emu_builtins[] = {
 	{ .name = "pix-4.4", .banner = EMU_BANNER_AFTER4,
 	  .refuse = EMU_REFUSE_XFILL, .answer_text = "250 OK",
 	  .verbs = EMU_VERBS_RFC821, .log_style = EMU_LOG_PIX },
-	/* PIX 5.1: NOOP rewrite (OBS), CSCds90792 not yet fixed. */
+	/*
+	 * PIX 5.1: NOOP rewrite (OBS), CSCds90792 not yet fixed (DOC: "the
+	 * server never answers 250, the sender times out and retries, and
+	 * the recipient gets the same message again and again").  "late"
+	 * reproduces both halves: no 250 while the sender waits, and the
+	 * held CRLF reaches the server when the sender gives up (closes,
+	 * or sends QUIT/RSET), so the message is delivered then and the
+	 * retry delivers it again.  "swallow" (never delivered) would
+	 * explain the missing 250 but not the duplicates.
+	 */
 	{ .name = "pix-5.1", .banner = EMU_BANNER_ZERO_TWO,
 	  .refuse = EMU_REFUSE_NOOP, .answer_text = "250 OK",
-	  .verbs = EMU_VERBS_RFC821, .eod_split_bug = 1,
+	  .verbs = EMU_VERBS_RFC821, .eod_split_bug = EMU_EOD_LATE,
 	  .pipe_replace = 1, .log_style = EMU_LOG_PIX },
 	{ .name = "pix-6.3", .banner = EMU_BANNER_ZERO_TWO,
 	  .refuse = EMU_REFUSE_NOOP, .answer_text = "250 OK",
@@ -85,13 +94,17 @@ static const char *const emu_refuse_names[] = {
 	[EMU_REFUSE_ANSWER_OK] = "answer-ok", [EMU_REFUSE_XFILL] = "xfill",
 	[EMU_REFUSE_NOOP] = "noop", NULL
 };
+static const char *const emu_eod_names[] = {
+	[EMU_EOD_OFF] = "off", [EMU_EOD_SWALLOW] = "swallow",
+	[EMU_EOD_LATE] = "late", NULL
+};
 static const char *const emu_style_names[] = {
 	[EMU_LOG_NONE] = "none", [EMU_LOG_PIX] = "pix", [EMU_LOG_ASA] = "asa",
 	NULL
 };
 
 enum emu_ptype { EMU_P_BOOL, EMU_P_U32, EMU_P_ENUM, EMU_P_TEXT, EMU_P_LIST,
-	EMU_P_VERBS };
+	EMU_P_VERBS, EMU_P_EOD };
 
 /* One parameter: drives set, load and format. */
 static const struct emu_param {
@@ -121,8 +134,8 @@ static const struct emu_param {
 	    "X-fill the parameters of a masked keyword too"),
 	P("allow_tls", EMU_P_BOOL, allow_tls, NULL,
 	    "STARTTLS passes; inspection stops after its 220"),
-	P("eod_split_bug", EMU_P_BOOL, eod_split_bug, NULL,
-	    "CSCds90792: swallow a split end-of-data CRLF"),
+	P("eod_split_bug", EMU_P_EOD, eod_split_bug, emu_eod_names,
+	    "CSCds90792 split end-of-data CRLF: off swallow late"),
 	P("interactive_xfill", EMU_P_BOOL, interactive_xfill, NULL,
 	    "Cisco 113423: X-fill a verb cut by a segment end"),
 	P("pipe_replace", EMU_P_BOOL, pipe_replace, NULL,
@@ -186,6 +199,12 @@ const char *
 emu_refuse_name(enum emu_refuse r)
 {
 	return (unsigned)r < EMU_REFUSE__COUNT ? emu_refuse_names[r] : "?";
+}
+
+const char *
+emu_eod_name(enum emu_eod e)
+{
+	return (unsigned)e < EMU_EOD__COUNT ? emu_eod_names[e] : "?";
 }
 
 /* Does the comma list hold this slice (any case)? */
@@ -392,6 +411,21 @@ emu_set_enum(const struct emu_param *q, void *f, const char *v)
 	return -1;
 }
 
+/* off|swallow|late; the boolean words of older profiles (0/1, on/off...)
+ * still work: the bug was a switch before "late" existed. */
+static int
+emu_set_eod(const struct emu_param *q, void *f, const char *v)
+{
+	int on;
+
+	if (emu_set_enum(q, f, v) == 0)
+		return 0;
+	if (emu_parse_bool(v, &on) < 0)
+		return -1;
+	*(int *)f = on ? EMU_EOD_SWALLOW : EMU_EOD_OFF;
+	return 0;
+}
+
 static int
 emu_set_verbs(struct emu_profile *p, const char *v)
 {
@@ -428,6 +462,8 @@ emu_set_value(struct emu_profile *p, const struct emu_param *q,
 		return 0;
 	case EMU_P_ENUM:
 		return emu_set_enum(q, f, v);
+	case EMU_P_EOD:
+		return emu_set_eod(q, f, v);
 	case EMU_P_TEXT:
 		if (emu_text_valid(v) < 0 || strlen(v) >= q->size)
 			return -1;
@@ -610,6 +646,7 @@ emu_format_value(const struct emu_profile *p, const struct emu_param *q,
 		return buf_printf(out, "%lu",
 		    (unsigned long)*(const uint32_t *)f);
 	case EMU_P_ENUM:
+	case EMU_P_EOD:
 		return buf_append_str(out, q->names[*(const int *)f]);
 	case EMU_P_TEXT:
 	case EMU_P_LIST:

@@ -542,26 +542,69 @@ emu_cmd_tail(struct emu_conn *c, uint8_t *buf, size_t len, size_t vseg,
 	return len;
 }
 
+/*
+ * CSCds90792 (middlebox-behaviour.md 2: before 5.2(4) and 6.0(1), "when
+ * \r\n. and the final \r\n arrive in separate segments, the terminator
+ * is swallowed").  cs->eod_armed: EMU_EOD_ARMED when the last segment
+ * ended on a line-start '.', EMU_EOD_HELD when this call starts with the
+ * CRLF held by the previous one (late).  What to do with the start of
+ * buf: EMU_EOD_GO (nothing special), EMU_EOD_CUT (its CRLF is swallowed),
+ * EMU_EOD_HOLD (all of buf, which is that CRLF alone, is held).
+ */
+enum { EMU_EOD_IDLE = 0, EMU_EOD_ARMED = 1, EMU_EOD_HELD = 2 };
+enum emu_eod_do { EMU_EOD_GO, EMU_EOD_CUT, EMU_EOD_HOLD };
+
+static enum emu_eod_do
+emu_eod_split(struct emu_conn *c, const uint8_t *buf, size_t len)
+{
+	struct emu_cside *cs = &c->cs;
+	int was = cs->eod_armed;
+
+	cs->eod_armed = EMU_EOD_IDLE;
+	if (was == EMU_EOD_IDLE || cs->mode != EMU_CM_DATA || len < 2 ||
+	    buf[0] != '\r' || buf[1] != '\n')
+		return EMU_EOD_GO;
+	if (c->p->eod_split_bug == EMU_EOD_LATE && c->hold) {
+		/* late: the CRLF waits for the client's next bytes.  Held
+		 * alone, it is presented again in front of them (or once
+		 * more with hold off when the client closes) and then goes
+		 * through unchanged: the server sees the end of data only
+		 * after the sender has given up.  Bytes already behind it
+		 * in this segment release it at once. */
+		if (len == 2) {
+			cs->eod_armed = EMU_EOD_HELD;
+			return EMU_EOD_HOLD;
+		}
+		return EMU_EOD_GO;
+	}
+	/* Presented again with hold now off (end of stream): release. */
+	if (was == EMU_EOD_HELD)
+		return EMU_EOD_GO;
+	/* swallow, or late where bytes cannot wait (replay, inline) */
+	return EMU_EOD_CUT;
+}
+
 size_t
 emu_c2s(struct emu_conn *c, uint8_t *buf, size_t len, struct emu_actions *a)
 {
 	struct emu_cside *cs = &c->cs;
 	size_t i = 0, vseg = 0, n;
 
-	if (cs->eod_armed) {
-		cs->eod_armed = 0;
-		/* CSCds90792: "\r\n." ended the last segment and the final
-		 * CRLF comes alone: the PIX swallows it, the server never
-		 * sees the end of data. */
-		if (cs->mode == EMU_CM_DATA && len >= 2 && buf[0] == '\r' &&
-		    buf[1] == '\n') {
-			emu_cut_add(a, 0, 2);
-			/* replay: the captured server answered an end of
-			 * data it would never have seen; it waits instead */
-			c->server_mute = c->replay;
-			cs->dot = 0;
-			i = 2;
-		}
+	switch (emu_eod_split(c, buf, len)) {
+	case EMU_EOD_HOLD:
+		return 0;
+	case EMU_EOD_CUT:
+		/* The server never sees the end of data. */
+		emu_cut_add(a, 0, 2);
+		/* replay: the captured server answered an end of data it
+		 * would never have seen; it waits instead */
+		c->server_mute = c->replay;
+		cs->dot = 0;
+		i = 2;
+		break;
+	case EMU_EOD_GO:
+	default:
+		break;
 	}
 	while (i < len && !c->dropped) {
 		switch (cs->mode) {
@@ -591,8 +634,8 @@ emu_c2s(struct emu_conn *c, uint8_t *buf, size_t len, struct emu_actions *a)
 	if (cs->mode == EMU_CM_CMD && cs->in_verb &&
 	    cs->verdict == EMU_V_UNDECIDED && cs->verblen > 0)
 		return emu_cmd_tail(c, buf, len, vseg, a);
-	if (c->p->eod_split_bug && cs->mode == EMU_CM_DATA && cs->dot == 1 &&
-	    len > 0 && buf[len - 1] == '.')
-		cs->eod_armed = 1;
+	if (c->p->eod_split_bug != EMU_EOD_OFF && cs->mode == EMU_CM_DATA &&
+	    cs->dot == 1 && len > 0 && buf[len - 1] == '.')
+		cs->eod_armed = EMU_EOD_ARMED;
 	return len;
 }

@@ -29,7 +29,7 @@ static const struct builtin_case {
 	{ "pix-4.4", EMU_BANNER_AFTER4, EMU_REFUSE_XFILL, EMU_VERBS_RFC821,
 	  0, 0, 0 },
 	{ "pix-5.1", EMU_BANNER_ZERO_TWO, EMU_REFUSE_NOOP, EMU_VERBS_RFC821,
-	  0, 0, 1 },
+	  0, 0, EMU_EOD_LATE },
 	{ "pix-6.3", EMU_BANNER_ZERO_TWO, EMU_REFUSE_NOOP, EMU_VERBS_RFC821,
 	  0, 0, 0 },
 	{ "asa", EMU_BANNER_ASA, EMU_REFUSE_XFILL, EMU_VERBS_ASA, 1, 0, 0 },
@@ -167,6 +167,71 @@ test_set(void **state)
 	assert_int_equal(p.log_style, EMU_LOG_PIX);
 }
 
+/* eod_split_bug: the three words, and the old boolean spellings. */
+static const struct eod_case {
+	const char	*value;
+	int		 rc;
+	enum emu_eod	 want;		/* when rc == 0 */
+	const char	*shown;		/* as emu_profile_format prints it */
+} eod_cases[] = {
+	{ "off", 0, EMU_EOD_OFF, "off" },
+	{ "swallow", 0, EMU_EOD_SWALLOW, "swallow" },
+	{ "late", 0, EMU_EOD_LATE, "late" },
+	{ "LATE", 0, EMU_EOD_LATE, "late" },
+	{ "1", 0, EMU_EOD_SWALLOW, "swallow" },
+	{ "0", 0, EMU_EOD_OFF, "off" },
+	{ "on", 0, EMU_EOD_SWALLOW, "swallow" },
+	{ "yes", 0, EMU_EOD_SWALLOW, "swallow" },
+	{ "false", 0, EMU_EOD_OFF, "off" },
+	{ "2", -1, EMU_EOD_OFF, NULL },
+	{ "later", -1, EMU_EOD_OFF, NULL },
+	{ "", -1, EMU_EOD_OFF, NULL },
+	{ NULL, 0, EMU_EOD_OFF, NULL }
+};
+
+static void
+test_eod_param(void **state)
+{
+	const struct eod_case *t;
+	struct emu_profile p;
+	struct buf b;
+	char err[MG_ERRBUF_SIZE], line[64], text[96];
+
+	(void)state;
+	buf_init(&b, 0);
+	for (t = eod_cases; t->value != NULL; t++) {
+		/* --set */
+		p = *emu_profile_builtin("pix-6.3");
+		err[0] = '\0';
+		assert_int_equal(emu_profile_set(&p, "eod_split_bug",
+		    t->value, err), t->rc);
+		if (t->rc < 0) {
+			if (strstr(err, "eod_split_bug") == NULL ||
+			    strstr(err, "off swallow late") == NULL)
+				fail_msg("'%s': error '%s'", t->value, err);
+			assert_int_equal(p.eod_split_bug, EMU_EOD_OFF);
+			continue;
+		}
+		assert_int_equal(p.eod_split_bug, t->want);
+		assert_string_equal(emu_eod_name(p.eod_split_bug), t->shown);
+		buf_reset(&b);
+		assert_int_equal(emu_profile_format(&p, &b), 0);
+		snprintf(line, sizeof(line), "  eod_split_bug = %s\n",
+		    t->shown);
+		if (strstr(buf_cstr(&b), line) == NULL)
+			fail_msg("'%s': format shows\n%s", t->value,
+			    buf_cstr(&b));
+		/* a profile file, as older files spell it */
+		snprintf(text, sizeof(text), "base pix-5.1\n"
+		    "eod-split-bug = %s\n", t->value);
+		assert_int_equal(emu_profile_load_mem(&p, text, strlen(text),
+		    "f.prof", err), 0);
+		assert_int_equal(p.eod_split_bug, t->want);
+	}
+	assert_string_equal(emu_eod_name(EMU_EOD__COUNT), "?");
+	buf_free(&b);
+}
+
 /* format -> load gives back the same profile, for every built-in. */
 static void
 test_format_roundtrip(void **state)
@@ -246,6 +311,7 @@ main(void)
 		cmocka_unit_test(test_builtins),
 		cmocka_unit_test(test_sets),
 		cmocka_unit_test(test_set),
+		cmocka_unit_test(test_eod_param),
 		cmocka_unit_test(test_format_roundtrip),
 		cmocka_unit_test(test_load),
 	};

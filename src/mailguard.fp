@@ -178,6 +178,18 @@ fingerprint pix-5.1-eod-bug-noop
   effect eod-duplicates esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp
 end
 
+fingerprint pix-5.1-eod-bug-noop-args
+  family pix
+  generation pix-5.1
+  weight 55
+  match greeting.class == asa-star
+  match ehlo.code >= 500
+  match verb.HELP.code == 250
+  match eod_split.answered == 0
+  ref "Cisco bug CSCds90792 (before 5.2(4) and 6.0(1)): split terminator swallowed, no reply after the body; behind the NOOP rewrite of PIX 5.1+ (ref 2 (a)) in front of a server that refuses NOOP with arguments (OpenSMTPD): EHLO 500, bare HELP 250, as in pix-star-noop-args-refused"
+  effect eod-duplicates esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp
+end
+
 # ------------------------------------------------------------- ASA inspect esmtp
 fingerprint asa-banner-mask
   family asa

@@ -21,7 +21,7 @@ enum scen {
 	SC_SINK, SC_EHLOREFUSE, SC_CHECKPOINT, SC_SMAP, SC_WATCHGUARD,
 	SC_RAPTOR, SC_GENPROXY, SC_GENPROXY_HOST, SC_UNREACHABLE,
 	SC_PIX63_CAPTURE, SC_PIX63_STAR, SC_HELO_CAPTURE, SC_PIX63_STAR_CAPTURE,
-	SC_PIX63_STAR_ARGS,
+	SC_PIX63_STAR_ARGS, SC_PIX51_STAR_ARGS,
 	SC__COUNT
 };
 
@@ -32,7 +32,7 @@ static const char *const sc_names[SC__COUNT] = {
 	"checkpoint", "smap", "watchguard", "raptor", "generic-proxy",
 	"generic-proxy-host", "unreachable", "pix-6.3-capture",
 	"pix-6.3-star-banner", "helo-capture", "pix-6.3-star-capture",
-	"pix-6.3-star-noop-args",
+	"pix-6.3-star-noop-args", "pix-5.1-star-noop-args",
 };
 
 #define PF_G	"S220 mail.example.com ESMTP Postfix (Debian/GNU)\r\n"
@@ -151,9 +151,11 @@ sc_server(enum scen sc, struct fx_server *s)
 		s->help = SM_XQ("XXXX");
 		break;
 	case SC_PIX63_STAR_ARGS:
-		/* PIX 6.3 NOOP rewrite in front of a server that refuses NOOP
+	case SC_PIX51_STAR_ARGS:
+		/* PIX NOOP rewrite in front of a server that refuses NOOP
 		 * with arguments (OpenSMTPD): EHLO and goodmorning come back
-		 * 500, a bare HELP (bare NOOP) 250. */
+		 * 500, a bare HELP (bare NOOP) 250.  Only the end-of-data
+		 * split tells 5.1 (CSCds90792: no reply) from 6.3. */
 		s->greeting = g_asa_pf;
 		s->ehlo = "S500 5.5.1 Invalid command: Command does not "
 		    "accept arguments\r\n";
@@ -162,6 +164,8 @@ sc_server(enum scen sc, struct fx_server *s)
 		s->starttls = "S250 2.0.0 Ok\r\n";
 		s->help = "S250 2.0.0 Ok\r\n";
 		s->seg1 = "S250 2.0.0 Ok\r\n";
+		s->eod = sc == SC_PIX51_STAR_ARGS ? "" :
+		    "S250 2.0.0 Message accepted\r\n";
 		break;
 	case SC_PIX41CMAP:
 	case SC_PIX41:
@@ -332,6 +336,8 @@ static const struct fp_case {
 	{ .fp = "pix-ehlo-xquoted", .pos = SC_PIX44, .neg = SC_ASA },
 	{ .fp = "pix-5.1-eod-bug", .pos = SC_PIX51, .neg = SC_PIX63 },
 	{ .fp = "pix-5.1-eod-bug-noop", .pos = SC_PIX51, .neg = SC_PIX63 },
+	{ .fp = "pix-5.1-eod-bug-noop-args", .pos = SC_PIX51_STAR_ARGS,
+	  .neg = SC_PIX63_STAR_ARGS },
 	{ .fp = "asa-banner-mask", .pos = SC_ASA, .neg = SC_PIX63_STAR },
 	{ .fp = "asa-ehlo-keyword-mask", .pos = SC_ASA, .neg = SC_CLEAN },
 	{ .fp = "asa-unknown-xfill", .pos = SC_ASA, .neg = SC_PIX63X },
@@ -409,6 +415,7 @@ static const struct verdict_case {
 	{ SC_PIX51, FP_FAM_PIX, "pix-5.1", 80 },
 	{ SC_PIX44, FP_FAM_PIX, "pix-4.4", 60 },
 	{ SC_PIX63_STAR_ARGS, FP_FAM_PIX, "pix-6.3", 50 },
+	{ SC_PIX51_STAR_ARGS, FP_FAM_PIX, "pix-5.1", 80 },
 	{ SC_PIX44ML, FP_FAM_PIX, "pix-4.4", 50 },
 	{ SC_PIX41CMAP, FP_FAM_PIX, "pix-4.1", 50 },
 	{ SC_PIX41, FP_FAM_PIX, "pix-4.1", 30 },

@@ -21,6 +21,7 @@
 #include "out_json.h"
 #include "out_text.h"
 #include "report.h"
+#include "report_json.h"
 #include "transcript.h"
 #include "util.h"
 
@@ -63,6 +64,7 @@ struct ca_run {
 	struct transcript **kept;
 	size_t		 nkept;
 	uint64_t	 kept_dropped;
+	struct buf	 jbuf;		/* one session's JSON line, reused */
 };
 
 void
@@ -235,6 +237,7 @@ ca_tls_session(struct ca_run *r, const struct capture_session *s)
 static void
 ca_smtp_session(struct ca_run *r, struct capture_session *s)
 {
+	struct report_json_extra jx;
 	struct report *rep;
 	char when[48];
 	json_t *o;
@@ -245,8 +248,17 @@ ca_smtp_session(struct ca_run *r, struct capture_session *s)
 	rep = report_from_capture_session(r->db, s->t, (size_t)s->id);
 	r->verdicts[rep->verdict.family]++;
 	if (r->o->json) {
-		o = out_json_report(rep);
 		ca_utc(s->t->start_us, when, sizeof(when));
+		jx.file = r->name;
+		jx.kind = "smtp";
+		jx.start = when;
+		jx.end = flow_end_name(s->end);
+		buf_reset(&r->jbuf);
+		if (report_json_session(&r->jbuf, rep, &jx) == 0) {
+			fwrite(r->jbuf.data, 1, r->jbuf.len, r->out);
+			goto done;
+		}
+		o = out_json_report(rep);
 		json_object_set_new(o, "file", json_string(r->name));
 		json_object_set_new(o, "kind", json_string("smtp"));
 		json_object_set_new(o, "start", json_string(when));
@@ -268,6 +280,7 @@ ca_smtp_session(struct ca_run *r, struct capture_session *s)
 	}
 	if (r->o->transcript && !r->o->json)
 		ca_print_dialogue(r->out, s->t);
+done:
 	report_free(rep);
 }
 
@@ -655,7 +668,9 @@ cmd_analyze(int argc, char **argv)
 	r.o = &o;
 	r.db = db;
 	r.out = stdout;
+	buf_init(&r.jbuf, REPORT_JSON_CAP);
 	rc = ca_read(&r, o.files[0], &st);
+	buf_free(&r.jbuf);
 	status = rc != 0 ? CA_EXIT_USAGE : ca_exit_single(&r);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		warnmsg("error writing output");

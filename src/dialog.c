@@ -1,4 +1,5 @@
 /* dialog.c - replay a transcript into greeting, command/reply exchanges. */
+#include "config.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -183,28 +184,46 @@ dialog_command(struct dialog_state *s, const struct smtp_line *ln,
 	}
 }
 
-/* Body after 354: count bytes, find CRLF.CRLF (RFC 5321 4.1.1.4). */
+/* The body ended with the byte at p[i] (the LF of CRLF "." CRLF). */
+static size_t
+dialog_body_end(struct dialog_state *s, struct dialog_exchange *x,
+    size_t i)
+{
+	/* The first CRLF belongs to the body (or is the end of the DATA
+	 * line for an empty one). */
+	if (s->eod_seg_break && i < 2)
+		x->eod_split = 1;
+	x->body_bytes += i + 1 - 3;
+	s->mode = DCM_COMMAND;
+	s->eod_state = 0;
+	dialog_want(s, s->body_ex, 1);
+	return i + 1;
+}
+
+/*
+ * Body after 354: count bytes, find CRLF.CRLF (RFC 5321 4.1.1.4).
+ * eod_state holds the last bytes seen, so a terminator split over
+ * segments is found: the first four bytes go through it one by one; any
+ * terminator ending later lies wholly inside p, where memmem finds the
+ * first one.
+ */
 static size_t
 dialog_body(struct dialog_state *s, const uint8_t *p, size_t n)
 {
 	struct dialog_exchange *x = &s->d->ex[s->body_ex];
-	size_t i;
+	const uint8_t *hit;
+	size_t i, head = n < 4 ? n : 4;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < head; i++) {
 		s->eod_state = (s->eod_state << 8) | p[i];
-		x->body_bytes++;
-		if ((s->eod_state & 0xffffffffffULL) == 0x0d0a2e0d0aULL) {
-			/* CRLF "." CRLF; the first CRLF belongs to the body
-			 * (or is the end of the DATA line for an empty one). */
-			if (s->eod_seg_break && i < 2)
-				x->eod_split = 1;
-			x->body_bytes -= 3;
-			s->mode = DCM_COMMAND;
-			s->eod_state = 0;
-			dialog_want(s, s->body_ex, 1);
-			return i + 1;
-		}
+		if ((s->eod_state & 0xffffffffffULL) == 0x0d0a2e0d0aULL)
+			return dialog_body_end(s, x, i);
 	}
+	if (n > head && (hit = memmem(p, n, "\r\n.\r\n", 5)) != NULL)
+		return dialog_body_end(s, x, (size_t)(hit - p) + 4);
+	for (i = n > head + 8 ? n - 8 : head; i < n; i++)
+		s->eod_state = (s->eod_state << 8) | p[i];
+	x->body_bytes += n;
 	/* A segment that ends right after CRLF "." (CSCds90792 trigger). */
 	s->eod_seg_break = (s->eod_state & 0xffffff) == 0x0d0a2e;
 	return n;

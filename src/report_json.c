@@ -1,0 +1,397 @@
+/* report_json.c - a report as one JSON line, byte for byte as out_json. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "out_json.h"
+#include "report_json.h"
+
+/* Appending state: the first refused append makes the whole line fail. */
+struct report_json_w {
+	struct buf	*b;
+	int		 err;
+};
+
+static inline void
+report_json_raw(struct report_json_w *w, const char *s, size_t n)
+{
+	struct buf *b = w->b;
+
+	/* Room already there (buf keeps a NUL past len): copy in place. */
+	if (w->err)
+		return;
+	if (b->size > b->len + n && b->cap - b->len >= n) {
+		memcpy(b->data + b->len, s, n);
+		b->len += n;
+	} else if (buf_append(b, s, n) < 0)
+		w->err = 1;
+}
+
+#define RJ_LIT(w, s)	report_json_raw((w), (s), sizeof(s) - 1)
+/* ,"key": from a literal key (keys never need escaping). */
+#define RJ_KEY(w, k, first) \
+	report_json_raw((w), (first) ? "\"" k "\":" : ",\"" k "\":", \
+	    sizeof(k) + 2 + !(first))
+
+/*
+ * UTF-8 as jansson's utf8_check_string() accepts it (RFC 3629 3): no
+ * continuation byte first, no overlong form, no surrogate, nothing past
+ * U+10FFFF, no byte 0xC0, 0xC1 or 0xF5-0xFF.
+ */
+int
+report_json_utf8_ok(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k, need;
+	uint32_t v;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (p[i] >= 0xc2 && p[i] <= 0xdf) {
+			need = 1;
+			v = p[i] & 0x1f;
+		} else if (p[i] >= 0xe0 && p[i] <= 0xef) {
+			need = 2;
+			v = p[i] & 0x0f;
+		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
+			need = 3;
+			v = p[i] & 0x07;
+		} else
+			return 0;
+		if (len - i - 1 < need)
+			return 0;
+		for (k = 1; k <= need; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			v = (v << 6) | (p[i + k] & 0x3f);
+		}
+		if ((need == 2 && v < 0x800) || (need == 3 && v < 0x10000) ||
+		    v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+			return 0;
+		i += need + 1;
+	}
+	return 1;
+}
+
+/* Per byte: 0 plain, 1 escaped, 2 non-ASCII (UTF-8 check), 4 NUL. */
+static const unsigned char report_json_class[256] = {
+	[0] = 4,
+	[1 ... 0x1f] = 1,
+	['"'] = 1,
+	['\\'] = 1,
+	[0x80 ... 0xff] = 2,
+};
+
+/* s (n bytes) escaped as jansson's dump_string(), quotes excluded. */
+static void
+report_json_esc(struct report_json_w *w, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, start;
+	char esc[6];
+
+	for (i = start = 0; i < n; i++) {
+		if (report_json_class[p[i]] != 1)
+			continue;
+		report_json_raw(w, s + start, i - start);
+		start = i + 1;
+		esc[0] = '\\';
+		switch (p[i]) {
+		case '"':	esc[1] = '"';	break;
+		case '\\':	esc[1] = '\\';	break;
+		case '\b':	esc[1] = 'b';	break;
+		case '\f':	esc[1] = 'f';	break;
+		case '\n':	esc[1] = 'n';	break;
+		case '\r':	esc[1] = 'r';	break;
+		case '\t':	esc[1] = 't';	break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[p[i] >> 4];
+			esc[5] = hex[p[i] & 15];
+			report_json_raw(w, esc, 6);
+			continue;
+		}
+		report_json_raw(w, esc, 2);
+	}
+	report_json_raw(w, s + start, n - start);
+}
+
+/* End of a top-level write: NUL after len as buf keeps it. */
+static int
+report_json_done(struct report_json_w *w, size_t len0)
+{
+	if (w->err)
+		w->b->len = len0;
+	if (w->b->data != NULL)
+		w->b->data[w->b->len] = '\0';
+	return w->err ? -1 : 0;
+}
+
+/* A NUL-terminated string (NULL is ""), quoted. */
+static void
+report_json_str(struct report_json_w *w, const char *s)
+{
+	const unsigned char *p;
+	unsigned char any = 0, k;
+	size_t n;
+
+	if (s == NULL)
+		s = "";
+	p = (const unsigned char *)s;
+	for (n = 0; (k = report_json_class[p[n]]) != 4; n++)
+		any |= k;
+	if ((any & 2) && !report_json_utf8_ok(s, n))
+		n = 0;		/* json_string() refuses it: out_json_str "" */
+	RJ_LIT(w, "\"");
+	if (any & 1)
+		report_json_esc(w, s, n);
+	else
+		report_json_raw(w, s, n);
+	RJ_LIT(w, "\"");
+}
+
+int
+report_json_string(struct buf *out, const char *s)
+{
+	struct report_json_w w = { .b = out, .err = 0 };
+	size_t len0 = out->len;
+
+	report_json_str(&w, s);
+	return report_json_done(&w, len0);
+}
+
+/* json_integer as jansson prints it ("%" JSON_INTEGER_FORMAT). */
+static void
+report_json_int(struct report_json_w *w, long long v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	report_json_raw(w, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+#define RJ_KSTR(w, k, v, first) do { \
+	RJ_KEY((w), k, (first)); \
+	report_json_str((w), (v)); \
+} while (0)
+#define RJ_KINT(w, k, v, first) do { \
+	RJ_KEY((w), k, (first)); \
+	report_json_int((w), (v)); \
+} while (0)
+
+/* "{" of the i-th object in an array. */
+static void
+report_json_open(struct report_json_w *w, size_t i)
+{
+	if (i > 0)
+		RJ_LIT(w, ",{");
+	else
+		RJ_LIT(w, "{");
+}
+
+static void
+report_json_strv(struct report_json_w *w, char *const *v, size_t n)
+{
+	size_t i;
+
+	RJ_LIT(w, "[");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			RJ_LIT(w, ",");
+		report_json_str(w, v[i]);
+	}
+	RJ_LIT(w, "]");
+}
+
+static int
+report_json_ok(const char *s)
+{
+	return s != NULL && report_json_utf8_ok(s, strlen(s));
+}
+
+/* out_json_verdict(): json_pack fails (key left out) on bad UTF-8. */
+static void
+report_json_verdict(struct report_json_w *w, const struct report *r)
+{
+	const char *fam = fp_family_name(r->verdict.family);
+	const char *sum = r->summary != NULL ? r->summary : "";
+
+	if (!report_json_ok(fam) || !report_json_ok(r->verdict.generation) ||
+	    !report_json_ok(sum))
+		return;
+	RJ_KEY(w, "verdict", 0);
+	RJ_LIT(w, "{");
+	RJ_KSTR(w, "family", fam, 1);
+	RJ_KSTR(w, "generation", r->verdict.generation, 0);
+	RJ_KINT(w, "confidence", r->verdict.confidence, 0);
+	RJ_KSTR(w, "summary", sum, 0);
+	RJ_LIT(w, "}");
+}
+
+static void
+report_json_matched(struct report_json_w *w, const struct report *r)
+{
+	const struct report_match *m;
+	size_t i;
+
+	RJ_KEY(w, "matched", 0);
+	RJ_LIT(w, "[");
+	for (i = 0; i < r->nmatched; i++) {
+		m = &r->matched[i];
+		if (i > 0)
+			RJ_LIT(w, ",");
+		RJ_LIT(w, "{");
+		RJ_KSTR(w, "name", m->name, 1);
+		RJ_KSTR(w, "family", m->family, 0);
+		RJ_KSTR(w, "generation", m->generation, 0);
+		RJ_KINT(w, "weight", m->weight, 0);
+		RJ_KSTR(w, "ref", m->ref, 0);
+		RJ_KEY(w, "facts", 0);
+		report_json_strv(w, m->facts, m->nfacts);
+		RJ_LIT(w, "}");
+	}
+	RJ_LIT(w, "]");
+}
+
+/* evidence, keywords, verbs, effects (out_json_lists). */
+static void
+report_json_lists(struct report_json_w *w, const struct report *r)
+{
+	size_t i;
+
+	RJ_KEY(w, "evidence", 0);
+	RJ_LIT(w, "[");
+	for (i = 0; i < r->nevidence; i++) {
+		report_json_open(w, i);
+		RJ_KSTR(w, "what", r->evidence[i].what, 1);
+		RJ_KSTR(w, "source", r->evidence[i].source, 0);
+		RJ_KSTR(w, "text", r->evidence[i].text, 0);
+		RJ_LIT(w, "}");
+	}
+	RJ_LIT(w, "]");
+	RJ_KEY(w, "keywords", 0);
+	RJ_LIT(w, "[");
+	for (i = 0; i < r->nkeywords; i++) {
+		report_json_open(w, i);
+		RJ_KSTR(w, "masked", r->keywords[i].masked, 1);
+		RJ_KINT(w, "length",
+		    (long long)r->keywords[i].length, 0);
+		RJ_KSTR(w, "decoded", r->keywords[i].decoded, 0);
+		RJ_LIT(w, "}");
+	}
+	RJ_LIT(w, "]");
+	RJ_KEY(w, "verbs", 0);
+	RJ_LIT(w, "[");
+	for (i = 0; i < r->nverbs; i++) {
+		report_json_open(w, i);
+		RJ_KSTR(w, "verb", r->verbs[i].verb, 1);
+		RJ_KSTR(w, "status", r->verbs[i].status, 0);
+		RJ_KINT(w, "code", r->verbs[i].code, 0);
+		RJ_KSTR(w, "reply", r->verbs[i].reply, 0);
+		RJ_LIT(w, "}");
+	}
+	RJ_LIT(w, "]");
+	RJ_KEY(w, "effects", 0);
+	RJ_LIT(w, "[");
+	for (i = 0; i < r->neffects; i++) {
+		report_json_open(w, i);
+		RJ_KSTR(w, "name", r->effects[i].name, 1);
+		RJ_KSTR(w, "text", r->effects[i].text, 0);
+		RJ_LIT(w, "}");
+	}
+	RJ_LIT(w, "]");
+}
+
+/* fix, probes, anomalies, notes, dropped (out_json_tail). */
+static void
+report_json_tail(struct report_json_w *w, const struct report *r)
+{
+	size_t i;
+
+	RJ_KEY(w, "fix", 0);
+	if (r->nfix > 0) {
+		RJ_LIT(w, "{");
+		RJ_KSTR(w, "generation", r->fix_generation, 1);
+		RJ_KEY(w, "lines", 0);
+		report_json_strv(w, r->fix, r->nfix);
+		RJ_LIT(w, "}");
+	} else
+		RJ_LIT(w, "null");
+	RJ_KEY(w, "probes", 0);
+	RJ_LIT(w, "[");
+	for (i = 0; i < r->nprobes; i++) {
+		report_json_open(w, i);
+		RJ_KSTR(w, "name", r->probes[i].name, 1);
+		RJ_KSTR(w, "sent", r->probes[i].sent, 0);
+		RJ_KSTR(w, "reply", r->probes[i].reply, 0);
+		RJ_KSTR(w, "classification",
+		    r->probes[i].classification, 0);
+		RJ_LIT(w, "}");
+	}
+	RJ_LIT(w, "]");
+	RJ_KEY(w, "anomalies", 0);
+	report_json_strv(w, r->anomalies, r->nanomalies);
+	RJ_KEY(w, "notes", 0);
+	RJ_LIT(w, "[");
+	for (i = 0; i < r->nnotes; i++) {
+		report_json_open(w, i);
+		RJ_KSTR(w, "section", r->notes[i].section, 1);
+		RJ_KSTR(w, "text", r->notes[i].text, 0);
+		RJ_LIT(w, "}");
+	}
+	RJ_LIT(w, "]");
+	RJ_KINT(w, "dropped", (long long)r->dropped, 0);
+}
+
+int
+report_json_session(struct buf *out, const struct report *r,
+    const struct report_json_extra *x)
+{
+	struct report_json_w w = { .b = out, .err = 0 };
+	size_t len0 = out->len;
+
+	RJ_LIT(&w, "{");
+	RJ_KINT(&w, "schema", OUT_JSON_SCHEMA, 1);
+	RJ_KSTR(&w, "target", r->target, 0);
+	RJ_KSTR(&w, "address", r->address, 0);
+	RJ_KINT(&w, "port", r->port, 0);
+	if (r->is_capture) {
+		RJ_KINT(&w, "session",
+		    (long long)r->session_index, 0);
+		RJ_KSTR(&w, "client", r->client, 0);
+		RJ_KINT(&w, "client_port", r->cport, 0);
+	}
+	report_json_verdict(&w, r);
+	RJ_KINT(&w, "exit_code", report_exit_code(r), 0);
+	report_json_matched(&w, r);
+	report_json_lists(&w, r);
+	report_json_tail(&w, r);
+	if (x != NULL) {
+		/* json_string() of bad UTF-8 is NULL: key not set. */
+		if (report_json_ok(x->file))
+			RJ_KSTR(&w, "file", x->file, 0);
+		if (report_json_ok(x->kind))
+			RJ_KSTR(&w, "kind", x->kind, 0);
+		if (report_json_ok(x->start))
+			RJ_KSTR(&w, "start", x->start, 0);
+		if (report_json_ok(x->end))
+			RJ_KSTR(&w, "end", x->end, 0);
+	}
+	RJ_LIT(&w, "}\n");
+	return report_json_done(&w, len0);
+}

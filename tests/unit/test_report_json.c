@@ -1,0 +1,302 @@
+/* test_report_json.c - report_json writes exactly what jansson writes. */
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "capture.h"
+#include "fp_load.h"
+#include "out_json.h"
+#include "report.h"
+#include "report_json.h"
+#include "util.h"
+
+static struct fp_db *g_db;
+
+static int
+setup_db(void **state)
+{
+	char errbuf[MG_ERRBUF_SIZE], alt[1024];
+	const char *path = getenv("MG_FP_FILE");
+
+	(void)state;
+	if (path == NULL) {
+		snprintf(alt, sizeof(alt), "%s/src/mailguard.fp",
+		    getenv("top_srcdir") ? getenv("top_srcdir") : "..");
+		path = alt;
+	}
+	if ((g_db = fp_load_file(path, errbuf)) == NULL)
+		fprintf(stderr, "%s\n", errbuf);
+	return g_db == NULL ? -1 : 0;
+}
+
+static int
+teardown_db(void **state)
+{
+	(void)state;
+	fp_db_free(g_db);
+	return 0;
+}
+
+/* Strings jansson escapes, passes, or refuses (invalid UTF-8). */
+static const struct str_case {
+	const char	*name;
+	const char	*s;
+} str_cases[] = {
+	{ "empty", "" },
+	{ "plain", "250-mx.example.net" },
+	{ "quote-backslash", "a\"b\\c\\\\\"" },
+	{ "named-controls", "\b\f\n\r\t" },
+	{ "other-controls", "\x01\x02\x0b\x0e\x1b\x1f x" },
+	{ "del-slash", "a/b\x7f</script>" },
+	{ "utf8-2", "caf\xc3\xa9" },
+	{ "utf8-3", "\xe2\x80\xa8 \xe2\x80\xa9 \xef\xbb\xbf" },
+	{ "utf8-4", "\xf0\x9f\x93\xa7 \xf4\x8f\xbf\xbf" },
+	{ "lone-continuation", "a\x80" },
+	{ "overlong-2", "\xc0\x80" },
+	{ "overlong-c1", "\xc1\xbf" },
+	{ "overlong-3", "\xe0\x80\x80" },
+	{ "overlong-4", "\xf0\x80\x80\x80" },
+	{ "surrogate", "\xed\xa0\x80" },
+	{ "past-10ffff", "\xf4\x90\x80\x80" },
+	{ "f5", "\xf5\x80\x80\x80" },
+	{ "truncated-3", "ok \xe2\x82" },
+	{ "truncated-4", "\xf0\x9f\x93" },
+	{ "bad-continuation", "\xe2\x28\xa1" },
+	{ "latin1", "\xe9t\xe9" },
+	{ NULL, NULL },
+};
+
+/* What out_json_str() + json_dumps make of s. */
+static char *
+jansson_str(const char *s)
+{
+	json_t *j = json_string(s);
+	char *out;
+
+	if (j == NULL)
+		j = json_string("");
+	out = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(j);
+	return out;
+}
+
+static void
+test_strings(void **state)
+{
+	const struct str_case *c;
+	struct buf b;
+	char *want, one[2];
+	int ch;
+
+	(void)state;
+	buf_init(&b, 0);
+	for (c = str_cases; c->name != NULL; c++) {
+		buf_reset(&b);
+		assert_int_equal(report_json_string(&b, c->s), 0);
+		want = jansson_str(c->s);
+		if (strcmp(want, buf_cstr(&b)) != 0)
+			fail_msg("%s: got %s want %s", c->name, buf_cstr(&b),
+			    want);
+		free(want);
+		assert_int_equal(report_json_utf8_ok(c->s, strlen(c->s)),
+		    json_string(c->s) != NULL);
+	}
+	/* Every single byte. */
+	for (ch = 1; ch < 256; ch++) {
+		one[0] = (char)ch;
+		one[1] = '\0';
+		buf_reset(&b);
+		assert_int_equal(report_json_string(&b, one), 0);
+		want = jansson_str(one);
+		if (strcmp(want, buf_cstr(&b)) != 0)
+			fail_msg("byte 0x%02x: got %s want %s", ch,
+			    buf_cstr(&b), want);
+		free(want);
+	}
+	buf_free(&b);
+}
+
+/* cmd_analyze's rendering through jansson, for comparison. */
+static char *
+jansson_session(const struct report *r, const struct report_json_extra *x)
+{
+	json_t *o = out_json_report(r);
+	char *s, *line;
+
+	json_object_set_new(o, "file", json_string(x->file));
+	json_object_set_new(o, "kind", json_string(x->kind));
+	json_object_set_new(o, "start", json_string(x->start));
+	json_object_set_new(o, "end", json_string(x->end));
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	line = xasprintf("%s\n", s);
+	free(s);
+	return line;
+}
+
+static void
+check_report(const struct report *r, const struct report_json_extra *x,
+    const char *what)
+{
+	struct buf b;
+	char *want;
+
+	buf_init(&b, REPORT_JSON_CAP);
+	assert_int_equal(report_json_session(&b, r, x), 0);
+	want = jansson_session(r, x);
+	if (strcmp(want, buf_cstr(&b)) != 0)
+		fail_msg("%s:\n got  %s\n want %s", what, buf_cstr(&b), want);
+	free(want);
+	buf_free(&b);
+}
+
+struct sess_run {
+	const char	*file;
+	int		 n;
+};
+
+static void
+on_session(struct capture_session *s, void *arg)
+{
+	struct sess_run *sr = arg;
+	struct report_json_extra x = { .file = sr->file, .kind = "smtp",
+		.start = "2020-09-13T12:26:40.000000Z", .end = "fin" };
+	struct report *r;
+	char what[256];
+
+	if (s->t == NULL)
+		return;
+	r = report_from_capture_session(g_db, s->t, (size_t)s->id);
+	snprintf(what, sizeof(what), "%s session %llu", sr->file,
+	    (unsigned long long)s->id);
+	check_report(r, &x, what);
+	report_free(r);
+	sr->n++;
+}
+
+/* Every SMTP session of every capture in captures/. */
+static void
+test_captures(void **state)
+{
+	const char *top = getenv("top_srcdir");
+	char dir[1024], path[2048], errbuf[MG_ERRBUF_SIZE];
+	struct sess_run sr = { .n = 0 };
+	struct dirent *de;
+	struct capture *c;
+	DIR *d;
+	size_t l;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/captures", top ? top : "..");
+	assert_non_null(d = opendir(dir));
+	while ((de = readdir(d)) != NULL) {
+		l = strlen(de->d_name);
+		if (!(l > 5 && strcmp(de->d_name + l - 5, ".pcap") == 0) &&
+		    !(l > 7 && strcmp(de->d_name + l - 7, ".pcapng") == 0))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		sr.file = de->d_name;
+		c = capture_new(NULL, on_session, &sr);
+		(void)capture_run(c, path, errbuf);	/* bad-truncated */
+		capture_free(c);
+	}
+	closedir(d);
+	assert_true(sr.n >= 20);
+}
+
+/* A report with hostile bytes in every field jansson would see. */
+static void
+test_hostile_report(void **state)
+{
+	static const char *const vals[] = { "plain", "q\"b\\s\x01\x1f",
+		"caf\xc3\xa9", "bad\xc3", "\xed\xa0\x80", "", NULL };
+	struct report_json_extra x;
+	struct report *r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; vals[i] != NULL; i++) {
+		r = xcalloc(1, sizeof(*r));
+		r->target = xstrdup(vals[i]);
+		r->address = xstrdup(vals[i]);
+		r->port = 25;
+		r->is_capture = (int)(i & 1);
+		r->session_index = i;
+		r->client = xstrdup(vals[i]);
+		r->verdict.family = FP_FAM_PIX;
+		util_strlcpy(r->verdict.generation, vals[i],
+		    sizeof(r->verdict.generation));
+		r->verdict.confidence = -5;
+		r->summary = i == 2 ? NULL : xstrdup(vals[i]);
+		r->matched = xcalloc(1, sizeof(*r->matched));
+		r->nmatched = 1;
+		r->matched[0].name = xstrdup(vals[i]);
+		r->matched[0].family = xstrdup("pix");
+		r->matched[0].generation = NULL;
+		r->matched[0].ref = xstrdup(vals[i]);
+		r->matched[0].weight = 40;
+		r->matched[0].facts = xcalloc(2, sizeof(char *));
+		r->matched[0].facts[0] = xstrdup(vals[i]);
+		r->matched[0].facts[1] = xstrdup("x == 1");
+		r->matched[0].nfacts = 2;
+		r->fix = xcalloc(1, sizeof(char *));
+		r->fix[0] = xstrdup(vals[i]);
+		r->nfix = 1;
+		r->fix_generation = xstrdup(vals[i]);
+		r->anomalies = xcalloc(1, sizeof(char *));
+		r->anomalies[0] = xstrdup(vals[i]);
+		r->nanomalies = 1;
+		r->dropped = 3;
+		report_add_note(r, vals[i], vals[i]);
+		x.file = vals[i];
+		x.kind = "smtp";
+		x.start = vals[i];
+		x.end = "rst";
+		check_report(r, &x, vals[i]);
+		report_free(r);
+	}
+}
+
+/* A line past the buffer's cap: -1, the buffer as it was. */
+static void
+test_cap(void **state)
+{
+	struct report_json_extra x = { .file = "f", .kind = "smtp",
+		.start = "t", .end = "fin" };
+	struct report *r = xcalloc(1, sizeof(*r));
+	struct buf b;
+
+	(void)state;
+	r->target = xstrdup("session 1");
+	r->summary = xstrdup("no SMTP interference found");
+	util_strlcpy(r->verdict.generation, "none",
+	    sizeof(r->verdict.generation));
+	buf_init(&b, 64);
+	assert_int_equal(buf_append_str(&b, "keep"), 0);
+	assert_int_equal(report_json_session(&b, r, &x), -1);
+	assert_int_equal(b.len, 4);
+	assert_string_equal(buf_cstr(&b), "keep");
+	buf_free(&b);
+	report_free(r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_captures),
+		cmocka_unit_test(test_hostile_report),
+		cmocka_unit_test(test_cap),
+	};
+
+	return cmocka_run_group_tests(tests, setup_db, teardown_db);
+}

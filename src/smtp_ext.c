@@ -37,6 +37,10 @@ static const struct smtp_ext_known {
 	{ .kw = "XEXCH50", .fate = SMTP_EXT_FATE_MASKED },	/* Exchange */
 	{ .kw = "HELP", .fate = SMTP_EXT_FATE_MASKED },		/* RFC 5321 */
 	{ .kw = "DELIVERBY", .fate = SMTP_EXT_FATE_MASKED },	/* RFC 2852 */
+	/* Not an extension: IIS/Exchange 2000-2003 end the EHLO reply with
+	 * "250 OK" (so does the public capture smtp-bdat-gap.pcap); it is
+	 * outside the ASA's allowed set, so masked as "XA".."XZ" (INF). */
+	{ .kw = "OK", .fate = SMTP_EXT_FATE_MASKED },
 	{ .kw = "X-ANONYMOUSTLS", .fate = SMTP_EXT_FATE_UNKNOWN }, /* Exch. */
 	{ .kw = "BINARYMIME", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 3030 */
 	{ .kw = "CHECKPOINT", .fate = SMTP_EXT_FATE_UNKNOWN },	/* RFC 1845 */

@@ -88,6 +88,32 @@ sys.exit(1 if bad else 0)
 PY
 mg_pass "confusion matrix: 28 cells right"
 
+# Every report classifies mail-8bitmime by its MAIL FROM ... BODY=8BITMIME
+# reply (the probe's subject), and eod-split by the body's fate: under
+# pix-5.1 "no reply", elsewhere "answered".
+"$MG_PYTHON" - "$MG_TMP/cells" "$MG_TMP/all.json" <<'PY' ||
+import json, sys
+prof = {l.split()[0]: l.split()[1] for l in open(sys.argv[1])}
+bad = 0
+for line in open(sys.argv[2]):
+    o = json.loads(line)
+    p = {x["name"]: x["classification"] for x in o["probes"]}
+    c = p.get("mail-8bitmime", "(missing)")
+    if not c.startswith("MAIL -> "):
+        print("%s %s: mail-8bitmime classified %r" % (
+            o["target"], prof[o["target"]], c))
+        bad += 1
+    e = p.get("eod-split", "(missing)")
+    want = ("no reply" if prof[o["target"]] == "pix-5.1" else "answered")
+    if "body" not in e or want not in e.split("body", 1)[1]:
+        print("%s %s: eod-split classified %r, want %r" % (
+            o["target"], prof[o["target"]], e, want))
+        bad += 1
+sys.exit(1 if bad else 0)
+PY
+    mg_fail "probe classifications"
+mg_pass "mail-8bitmime classified by its MAIL reply, eod-split by the body"
+
 # One cell's evidence in text: ASA masks STARTTLS as XXXXXXXA, decoded.
 t=$(awk '$2 == "asa" && $3 == "postfix" { print $1 }' "$MG_TMP/cells")
 "$MG_DETECT" --no-color "$t" >"$MG_TMP/asa.txt"
@@ -95,6 +121,16 @@ mg_assert_eq "$?" 1 "exit code under asa"
 mg_assert_has "$MG_TMP/asa.txt" 'XXXXXXXA' "masked STARTTLS keyword shown"
 mg_assert_has "$MG_TMP/asa.txt" 'STARTTLS' "decoded to STARTTLS"
 mg_pass "asa evidence: masked keyword decoded"
+
+# Exchange 2003 ends its EHLO reply with "250 OK": masked "X<letter>", it
+# decodes to OK, not "?".
+t=$(awk '$2 == "asa" && $3 == "exchange2003" { print $1 }' "$MG_TMP/cells")
+"$MG_DETECT" --no-color --probes ehlo "$t" >"$MG_TMP/asa-ex.txt"
+grep -Eq '^  X[A-Z] +2 bytes +-> OK$' "$MG_TMP/asa-ex.txt" || {
+	mg_show "$MG_TMP/asa-ex.txt" | head -n 40 >&2
+	mg_fail "masked OK not decoded"
+}
+mg_pass "asa evidence: Exchange's masked '250 OK' decoded to OK"
 
 # asa-allow-tls: the real TLS handshake completes through the emulator and
 # the EHLO inside TLS is in its own transcript.

@@ -17,31 +17,40 @@ static const struct want_case {
 	unsigned	 flags;		/* must all be set */
 	unsigned	 not_flags;	/* must all be clear */
 	const char	*has;		/* bytes one of its sends contains */
+	const char	*last;		/* the last send before QUIT contains
+					 * this: the report classifies the
+					 * last exchange, it must be the
+					 * probe's subject */
 } want_cases[] = {
-	{ "greeting", PROBE_F_DEFAULT, PROBE_F_DATA, NULL },
-	{ "ehlo", PROBE_F_DEFAULT, 0, "EHLO %h\r\n" },
-	{ "helo", PROBE_F_DEFAULT, 0, "HELO %h\r\n" },
-	{ "invalid-verb", PROBE_F_DEFAULT, 0, "goodmorning\r\n" },
-	{ "invalid-verb2", PROBE_F_DEFAULT, 0, "%r\r\n" },
-	{ "verb-auth", PROBE_F_DEFAULT, 0, "AUTH" },
-	{ "verb-starttls", PROBE_F_DEFAULT, 0, "STARTTLS\r\n" },
-	{ "verb-bdat", PROBE_F_DEFAULT, 0, "BDAT" },
-	{ "verb-x-link2state", PROBE_F_DEFAULT, 0, "X-LINK2STATE" },
-	{ "verb-xexch50", PROBE_F_DEFAULT, 0, "XEXCH50" },
-	{ "verb-etrn", PROBE_F_DEFAULT, 0, "ETRN" },
-	{ "verb-vrfy", PROBE_F_DEFAULT, 0, "VRFY" },
-	{ "verb-help", PROBE_F_DEFAULT, 0, "HELP" },
-	{ "verb-expn", PROBE_F_DEFAULT, 0, "EXPN" },
-	{ "mail-8bitmime", PROBE_F_DEFAULT, 0, "BODY=8BITMIME" },
-	{ "mail-smtputf8", PROBE_F_DEFAULT, 0, "SMTPUTF8" },
-	{ "segmented", PROBE_F_DEFAULT, 0, "NOOP\r\n" },
-	{ "pipelined", PROBE_F_DEFAULT, 0, "MAIL FROM:<>\r\nRCPT" },
-	{ "starttls", PROBE_F_DEFAULT | PROBE_F_TLS, 0, NULL },
-	{ "eod-split", PROBE_F_DATA, PROBE_F_DEFAULT, "\r\n.\r\n" },
-	{ "exp-relay", PROBE_F_EXPOSURE, PROBE_F_DEFAULT, "@example.net" },
-	{ "exp-wiz", PROBE_F_EXPOSURE, PROBE_F_DEFAULT, "WIZ" },
-	{ "lockdown", PROBE_F_LOCKDOWN, PROBE_F_DEFAULT, "RCPT" },
-	{ NULL, 0, 0, NULL }
+	{ "greeting", PROBE_F_DEFAULT, PROBE_F_DATA, NULL, NULL },
+	{ "ehlo", PROBE_F_DEFAULT, 0, "EHLO %h\r\n", NULL },
+	{ "helo", PROBE_F_DEFAULT, 0, "HELO %h\r\n", NULL },
+	{ "invalid-verb", PROBE_F_DEFAULT, 0, "goodmorning\r\n",
+	  "goodmorning" },
+	{ "invalid-verb2", PROBE_F_DEFAULT, 0, "%r\r\n", "%r" },
+	{ "verb-auth", PROBE_F_DEFAULT, 0, "AUTH", "AUTH" },
+	{ "verb-starttls", PROBE_F_DEFAULT, 0, "STARTTLS\r\n", "STARTTLS" },
+	{ "verb-bdat", PROBE_F_DEFAULT, 0, "BDAT", "BDAT" },
+	{ "verb-x-link2state", PROBE_F_DEFAULT, 0, "X-LINK2STATE",
+	  "X-LINK2STATE" },
+	{ "verb-xexch50", PROBE_F_DEFAULT, 0, "XEXCH50", "XEXCH50" },
+	{ "verb-etrn", PROBE_F_DEFAULT, 0, "ETRN", "ETRN" },
+	{ "verb-vrfy", PROBE_F_DEFAULT, 0, "VRFY", "VRFY" },
+	{ "verb-help", PROBE_F_DEFAULT, 0, "HELP", "HELP" },
+	{ "verb-expn", PROBE_F_DEFAULT, 0, "EXPN", "EXPN" },
+	{ "mail-8bitmime", PROBE_F_DEFAULT, 0, "BODY=8BITMIME",
+	  "BODY=8BITMIME" },
+	{ "mail-smtputf8", PROBE_F_DEFAULT, 0, "SMTPUTF8", "SMTPUTF8" },
+	{ "segmented", PROBE_F_DEFAULT, 0, "NOOP\r\n", "EHLO" },
+	{ "pipelined", PROBE_F_DEFAULT, 0, "MAIL FROM:<>\r\nRCPT", NULL },
+	{ "starttls", PROBE_F_DEFAULT | PROBE_F_TLS, 0, NULL, NULL },
+	{ "eod-split", PROBE_F_DATA, PROBE_F_DEFAULT, "\r\n.\r\n",
+	  "\r\n.\r\n" },
+	{ "exp-relay", PROBE_F_EXPOSURE, PROBE_F_DEFAULT, "@example.net",
+	  NULL },
+	{ "exp-wiz", PROBE_F_EXPOSURE, PROBE_F_DEFAULT, "WIZ", "WIZ" },
+	{ "lockdown", PROBE_F_LOCKDOWN, PROBE_F_DEFAULT, "RCPT", NULL },
+	{ NULL, 0, 0, NULL, NULL }
 };
 
 static int
@@ -53,6 +62,18 @@ probe_sends(const struct probe_def *d, const char *needle)
 		if (s->kind == PS_SEND && strstr(s->text, needle) != NULL)
 			return 1;
 	return 0;
+}
+
+/* Does the last PS_SEND before the QUIT step contain needle? */
+static int
+probe_last_sends(const struct probe_def *d, const char *needle)
+{
+	const struct probe_step *s, *last = NULL;
+
+	for (s = d->steps; s->kind != PS_END && s->kind != PS_QUIT; s++)
+		if (s->kind == PS_SEND)
+			last = s;
+	return last != NULL && strstr(last->text, needle) != NULL;
 }
 
 static void
@@ -71,6 +92,9 @@ test_wanted(void **state)
 		assert_int_equal(d->flags & c->not_flags, 0);
 		if (c->has != NULL && !probe_sends(d, c->has))
 			fail_msg("probe %s does not send %s", c->name, c->has);
+		if (c->last != NULL && !probe_last_sends(d, c->last))
+			fail_msg("probe %s: last send before QUIT lacks %s",
+			    c->name, c->last);
 	}
 	assert_null(probe_table_find("no-such-probe"));
 	assert_null(probe_table_find(""));

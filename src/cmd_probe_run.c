@@ -1,6 +1,7 @@
 /* cmd_probe_run.c - mailguard-detect: run the probes, judge, print. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ struct cp_run {
 	size_t			 done, total;
 	int			 progress;
 	int			 found, inconclusive, ioerr, cleared;
+	int			 save_err;	/* --save failed, said once */
 	int			 nreports;
 };
 
@@ -189,8 +191,12 @@ cp_output(struct cp_run *r, struct report *rep, const struct probe_job *j)
 		    (r->o->color ? OUT_TEXT_COLOR : 0) |
 		    (r->o->verbose ? OUT_TEXT_VERBOSE : 0));
 	}
-	if (r->save_fp != NULL && out_json_write(r->save_fp, obj) == -1)
-		r->ioerr = 1;
+	if (r->save_fp != NULL && out_json_write(r->save_fp, obj) == -1 &&
+	    !r->save_err) {
+		/* once: a full disk would repeat it for every target */
+		warnmsg("%s: write error: %s", r->o->save, strerror(errno));
+		r->ioerr = r->save_err = 1;
+	}
 	if (r->baseline != NULL)
 		cp_compare(r, obj, j);
 	json_decref(obj);
@@ -371,8 +377,8 @@ out:
 	probe_run_free(run);
 	tls_ctx_free(o->po.tls);
 	o->po.tls = NULL;
-	if (r.save_fp != NULL && fclose(r.save_fp) == EOF) {
-		warnmsg("%s: write error", o->save);
+	if (r.save_fp != NULL && fclose(r.save_fp) == EOF && !r.save_err) {
+		warnmsg("%s: write error: %s", o->save, strerror(errno));
 		rc = CMD_EXIT_USAGE;
 	}
 	json_decref(r.baseline);

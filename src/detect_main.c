@@ -2,6 +2,7 @@
  * to the live prober. */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,10 +29,26 @@ detect_wants_capture(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	int capture, rc;
+
 	util_set_progname(argv[0]);
 	/* Peers may close while we write (TLS writes use write()). */
 	signal(SIGPIPE, SIG_IGN);
-	if (detect_wants_capture(argc, argv))
-		return cmd_analyze(argc, argv);
-	return cmd_probe(argc, argv);
+	capture = detect_wants_capture(argc, argv);
+	if (capture)
+		rc = cmd_analyze(argc, argv);
+	else
+		rc = cmd_probe(argc, argv);
+	/* A report that did not reach its reader (a full disk, a closed
+	 * pipe) is an I/O error, never a silent success. */
+	if (fflush(stdout) != 0) {
+		warnmsg("standard output: write error: %s", strerror(errno));
+		return 2;
+	}
+	if (ferror(stdout)) {
+		if (!capture)	/* the analyzer has said it */
+			warnmsg("standard output: write error");
+		return 2;
+	}
+	return rc;
 }

@@ -1,6 +1,7 @@
 /* emu_replay.c - rewrite a capture offline as if it passed the emulated box. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -330,13 +331,13 @@ rp_tcp(struct rp *r, struct rp_rec *rec)
 
 static int
 rp_loop(struct rp *r, pcap_t *pc, pcap_dumper_t *pd, const char *in,
-    char *errbuf)
+    const char *out, char *errbuf)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	struct rp_rec rec;
 	uint8_t *b = NULL;
-	int rc, skip;
+	int rc, skip, werr = 0;
 
 	memset(&rec, 0, sizeof(rec));
 	rec.dlt = pcap_datalink(pc);
@@ -360,8 +361,20 @@ rp_loop(struct rp *r, pcap_t *pc, pcap_dumper_t *pd, const char *in,
 		}
 		if (r->inj_len > 0)
 			pcap_dump((u_char *)pd, &r->inj_h, r->inj);
+		/* pcap_dump() cannot report a failed write (a full disk):
+		 * stop at once rather than read the rest for nothing. */
+		if (ferror(pcap_dump_file(pd))) {
+			werr = 1;
+			break;
+		}
 	}
 	free(b);
+	if (werr) {
+		util_errbuf(errbuf, MG_ERRBUF_SIZE, "%s: write error after "
+		    "record %llu: %s", out, (unsigned long long)r->st->records,
+		    strerror(errno));
+		return -1;
+	}
 	if (rc == -1) {
 		util_errbuf(errbuf, MG_ERRBUF_SIZE, "%s: record %llu: %s", in,
 		    (unsigned long long)r->st->records + 1, pcap_geterr(pc));
@@ -404,9 +417,11 @@ emu_replay_run_log(const struct emu_profile *p, const char *in,
 	r->randomize = randomize_isn;
 	r->rng = seed;
 	emu_actions_init(&r->act);
-	rc = rp_loop(r, pc, pd, in, errbuf);
-	if (pcap_dump_flush(pd) != 0 && rc == 0) {
-		util_errbuf(errbuf, MG_ERRBUF_SIZE, "%s: write error", out);
+	rc = rp_loop(r, pc, pd, in, out, errbuf);
+	if ((pcap_dump_flush(pd) != 0 || ferror(pcap_dump_file(pd))) &&
+	    rc == 0) {
+		util_errbuf(errbuf, MG_ERRBUF_SIZE, "%s: write error: %s", out,
+		    strerror(errno));
 		rc = -1;
 	}
 	pcap_dump_close(pd);

@@ -202,6 +202,7 @@ main(int argc, char **argv)
 {
 	struct emu_cli cli;
 	char errbuf[MG_ERRBUF_SIZE];
+	int rc;
 
 	util_set_progname(argv[0]);
 	/* --inline --queue N: the NFQUEUE consumer (cmd_inline.c, issue 6) */
@@ -212,18 +213,31 @@ main(int argc, char **argv)
 	switch (cli.mode) {
 	case EMU_CLI_HELP:
 		emu_cli_usage(stdout, util_progname());
-		return EMU_EXIT_OK;
+		rc = EMU_EXIT_OK;
+		break;
 	case EMU_CLI_VERSION:
 		printf("mailguard-emulate %s\n", PACKAGE_VERSION);
-		return EMU_EXIT_OK;
+		rc = EMU_EXIT_OK;
+		break;
 	case EMU_CLI_LIST_PROFILES:
-		return emulate_list_profiles();
+		rc = emulate_list_profiles();
+		break;
 	case EMU_CLI_LIST_SERVERS:
-		return emulate_list_servers();
+		rc = emulate_list_servers();
+		break;
 	case EMU_CLI_REPLAY:
-		return emulate_replay(&cli);
+		rc = emulate_replay(&cli);
+		break;
 	case EMU_CLI_PROXY:
+	default:
+		rc = emulate_proxy(&cli);
 		break;
 	}
-	return emulate_proxy(&cli);
+	/* A listing that did not reach its reader (a full disk) is a
+	 * failure, never a silent success. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		warnmsg("standard output: write error: %s", strerror(errno));
+		return EMU_EXIT_RUNTIME;
+	}
+	return rc;
 }

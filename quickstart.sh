@@ -27,7 +27,9 @@ say() { printf '==> %s\n' "$*"; }
 
 # Packages: build, then what the tests drive (real MTAs, clients, capture and
 # namespace tools).  Installed without Recommends, so swaks's TLS and AUTH
-# modules (the Perl SSL/SASL packages) and GNU time are named here.  Exim and OpenSMTPD are unpacked by tests/lab/install.sh.
+# modules (the Perl SSL/SASL packages), GNU time and valgrind (make check runs
+# one end-to-end pass under it) are named here.  Exim and OpenSMTPD are
+# unpacked by tests/lab/install.sh.
 BUILD_PKGS="build-essential autoconf automake pkg-config libpcap-dev
 libnet1-dev libcmocka-dev libjansson-dev libevent-dev libssl-dev
 libnetfilter-queue-dev"
@@ -35,7 +37,7 @@ DEMO_PKGS="python3"
 TEST_PKGS="postfix swaks curl tcpdump tshark iproute2 nftables iptables
 openssl procps psmisc iputils-ping util-linux gzip nmap ca-certificates
 clang libclang-rt-14-dev time libnet-ssleay-perl libio-socket-ssl-perl
-libio-socket-inet6-perl libnet-dns-perl libauthen-sasl-perl"
+libio-socket-inet6-perl libnet-dns-perl libauthen-sasl-perl valgrind mount"
 
 missing_pkgs() {
 	for p in "$@"; do

@@ -13,6 +13,7 @@
 #include "capdiff.h"
 #include "capture.h"
 #include "cmd_analyze.h"
+#include "cmd_analyze_judge.h"
 #include "dialog.h"
 #include "escape.h"
 #include "fp_load.h"
@@ -21,7 +22,6 @@
 #include "out_json.h"
 #include "out_text.h"
 #include "report.h"
-#include "report_json.h"
 #include "transcript.h"
 #include "util.h"
 
@@ -64,7 +64,7 @@ struct ca_run {
 	struct transcript **kept;
 	size_t		 nkept;
 	uint64_t	 kept_dropped;
-	struct buf	 jbuf;		/* one session's JSON line, reused */
+	struct ca_judge	*judge;		/* one file: judging queue */
 };
 
 void
@@ -210,60 +210,48 @@ ca_kind_text(enum flow_kind k)
 }
 
 static void
-ca_tls_session(struct ca_run *r, const struct capture_session *s)
+ca_tls_session(struct ca_run *r, const struct ca_job *job)
 {
-	const struct flow *f = s->flow;
-	char ca[64], sa[64];
 	json_t *o;
 
-	pcap_in_addr_str(f->af, f->caddr, ca, sizeof(ca));
-	pcap_in_addr_str(f->af, f->saddr, sa, sizeof(sa));
 	r->tls++;
-	ca_count_server(r, sa, f->sport);
+	ca_count_server(r, job->saddr, job->sport);
 	if (r->o->json) {
 		o = json_pack("{s:i, s:s, s:I, s:s, s:s, s:i, s:s, s:i}",
 		    "schema", OUT_JSON_SCHEMA, "file", r->name,
-		    "session", (json_int_t)s->id, "kind", "tls",
-		    "address", sa, "port", (int)f->sport,
-		    "client", ca, "cport", (int)f->cport);
+		    "session", (json_int_t)job->id, "kind", "tls",
+		    "address", job->saddr, "port", (int)job->sport,
+		    "client", job->caddr, "cport", (int)job->cport);
 		out_json_write(r->out, o);
 		json_decref(o);
 	} else if (!r->o->quiet)
 		fprintf(r->out, "session %llu [%s]:%u from %s:%u  %s\n",
-		    (unsigned long long)s->id, sa, (unsigned)f->sport, ca,
-		    (unsigned)f->cport, ca_kind_text(s->kind));
+		    (unsigned long long)job->id, job->saddr,
+		    (unsigned)job->sport, job->caddr, (unsigned)job->cport,
+		    ca_kind_text(job->kind));
 }
 
+/* A judged SMTP session, in session order: count it and print it. */
 static void
-ca_smtp_session(struct ca_run *r, struct capture_session *s)
+ca_smtp_session(struct ca_run *r, const struct ca_job *job)
 {
-	struct report_json_extra jx;
-	struct report *rep;
-	char when[48];
+	const struct report *rep = job->rep;
 	json_t *o;
 	int loud;
 
 	r->smtp++;
-	ca_count_server(r, s->t->server, s->t->sport);
-	rep = report_from_capture_session(r->db, s->t, (size_t)s->id);
+	ca_count_server(r, job->t->server, job->t->sport);
 	r->verdicts[rep->verdict.family]++;
-	if (r->o->json) {
-		ca_utc(s->t->start_us, when, sizeof(when));
-		jx.file = r->name;
-		jx.kind = "smtp";
-		jx.start = when;
-		jx.end = flow_end_name(s->end);
-		buf_reset(&r->jbuf);
-		if (report_json_session(&r->jbuf, rep, &jx) == 0) {
-			fwrite(r->jbuf.data, 1, r->jbuf.len, r->out);
-			goto done;
-		}
+	if (r->o->json && job->json_ok)
+		fwrite(job->json.data, 1, job->json.len, r->out);
+	else if (r->o->json) {
+		/* Past report_json's cap: jansson renders it. */
 		o = out_json_report(rep);
 		json_object_set_new(o, "file", json_string(r->name));
 		json_object_set_new(o, "kind", json_string("smtp"));
-		json_object_set_new(o, "start", json_string(when));
+		json_object_set_new(o, "start", json_string(job->start));
 		json_object_set_new(o, "end", json_string(
-		    flow_end_name(s->end)));
+		    flow_end_name(job->end)));
 		out_json_write(r->out, o);
 		json_decref(o);
 	} else if (!r->o->quiet) {
@@ -279,15 +267,27 @@ ca_smtp_session(struct ca_run *r, struct capture_session *s)
 			out_text_summary_line(r->out, rep, r->o->color);
 	}
 	if (r->o->transcript && !r->o->json)
-		ca_print_dialogue(r->out, s->t);
-done:
-	report_free(rep);
+		ca_print_dialogue(r->out, job->t);
 }
 
+static void
+ca_commit(struct ca_job *job, void *arg)
+{
+	struct ca_run *r = arg;
+
+	if (job->t == NULL)
+		ca_tls_session(r, job);
+	else
+		ca_smtp_session(r, job);
+}
+
+/* Capture callback: keep (two files) or queue for judging. */
 static void
 ca_session(struct capture_session *s, void *arg)
 {
 	struct ca_run *r = arg;
+	const struct flow *f = s->flow;
+	struct ca_job *job;
 
 	if (r->keep) {
 		if (s->t == NULL)
@@ -300,10 +300,23 @@ ca_session(struct capture_session *s, void *arg)
 		s->t = NULL;
 		return;
 	}
-	if (s->kind == FLOW_TLS || s->t == NULL)
-		ca_tls_session(r, s);
-	else
-		ca_smtp_session(r, s);
+	job = ca_judge_slot(r->judge);
+	job->id = s->id;
+	job->kind = s->kind;
+	job->end = s->end;
+	if (s->kind == FLOW_TLS || s->t == NULL) {
+		pcap_in_addr_str(f->af, f->caddr, job->caddr,
+		    sizeof(job->caddr));
+		pcap_in_addr_str(f->af, f->saddr, job->saddr,
+		    sizeof(job->saddr));
+		job->cport = f->cport;
+		job->sport = f->sport;
+	} else {
+		job->t = s->t;
+		s->t = NULL;
+		ca_utc(job->t->start_us, job->start, sizeof(job->start));
+	}
+	ca_judge_submit(r->judge);
 }
 
 static void
@@ -467,9 +480,15 @@ ca_read(struct ca_run *r, const char *path, struct capture_stats *st)
 		co.progress = ca_progress;
 		co.progress_arg = r;
 	}
+	if (!r->keep)
+		r->judge = ca_judge_new(r->db, r->o->json, path,
+		    ca_judge_threads_default(), ca_commit, r);
 	c = capture_new(&co, ca_session, r);
 	err[0] = '\0';
 	rc = capture_run(c, path, err);
+	/* Every session judged and printed before the summary. */
+	ca_judge_free(r->judge);
+	r->judge = NULL;
 	if (r->o->progress)
 		fprintf(stderr, "\r\033[K");
 	*st = *capture_stats(c);
@@ -668,9 +687,7 @@ cmd_analyze(int argc, char **argv)
 	r.o = &o;
 	r.db = db;
 	r.out = stdout;
-	buf_init(&r.jbuf, REPORT_JSON_CAP);
 	rc = ca_read(&r, o.files[0], &st);
-	buf_free(&r.jbuf);
 	status = rc != 0 ? CA_EXIT_USAGE : ca_exit_single(&r);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		warnmsg("error writing output");

@@ -73,13 +73,11 @@ report_dup(const char *s)
 	return xstrdup(s != NULL ? s : "");
 }
 
-/* "PREFIX.SUFFIX" in static storage (one use per expression). */
+/* "PREFIX.SUFFIX" in the caller's buf (MG_FACT_NAME_MAX bytes). */
 static const char *
-report_fact(const char *prefix, const char *suffix)
+report_fact(char *buf, const char *prefix, const char *suffix)
 {
-	static char name[MG_FACT_NAME_MAX];
-
-	return facts_cat(name, sizeof(name), prefix, ".", suffix);
+	return facts_cat(buf, MG_FACT_NAME_MAX, prefix, ".", suffix);
 }
 
 /* A reply's longest X run beats the command's: the box X-filled it. */
@@ -419,7 +417,7 @@ report_verbs(struct report *r, const struct facts *fs)
 {
 	static const char *const extra[] = { "EHLO", "HELO", "UNKNOWN",
 		NULL };
-	char name[MG_FACT_NAME_MAX], lower[16];
+	char name[MG_FACT_NAME_MAX], lower[16], fn[MG_FACT_NAME_MAX];
 	const char *const *lists[2] = { extra, facts_verbs };
 	const char *v, *pfx;
 	struct report_verb rv;
@@ -438,7 +436,8 @@ report_verbs(struct report *r, const struct facts *fs)
 			} else
 				facts_cat(name, sizeof(name), "verb.", v, NULL);
 			pfx = name;
-			code = facts_get_int(fs, report_fact(pfx, "code"), -1);
+			code = facts_get_int(fs, report_fact(fn, pfx, "code"),
+			    -1);
 			if (code < 0)
 				continue;
 			memset(&rv, 0, sizeof(rv));
@@ -446,13 +445,13 @@ report_verbs(struct report *r, const struct facts *fs)
 			    "(unknown verb)" : v);
 			rv.code = (int)code;
 			rv.reply = report_dup(facts_get_str(fs,
-			    report_fact(pfx, "text"), ""));
+			    report_fact(fn, pfx, "text"), ""));
 			if (code == 0)
 				rv.status = xstrdup("no-reply");
-			else if (facts_get_int(fs, report_fact(pfx, "xquoted"),
-			    0))
+			else if (facts_get_int(fs, report_fact(fn, pfx,
+			    "xquoted"), 0))
 				rv.status = xstrdup("x-filled");
-			else if (facts_get_int(fs, report_fact(pfx,
+			else if (facts_get_int(fs, report_fact(fn, pfx,
 			    "same_as_unknown"), 0))
 				rv.status = xstrdup(code == 250 ?
 				    "answered-ok" : "refused");

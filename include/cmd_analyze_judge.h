@@ -1,0 +1,82 @@
+/*
+ * cmd_analyze_judge.h - judging captured sessions on worker threads for
+ * mailguard-detect -r, with the results handed back in the order the
+ * sessions were submitted.
+ *
+ * The capture pipeline (one thread) submits finished sessions; up to
+ * CA_JUDGE_THREADS_MAX workers build each SMTP session's report (facts,
+ * fingerprint match, report, and its JSON line when asked); the
+ * submitting thread commits the finished jobs strictly in submission order
+ * through the commit callback, which prints and counts.  So the output is
+ * the same bytes whatever the number of threads, and everything that
+ * prints or counts runs on one thread.  With 0 threads a submitted job is
+ * judged and committed at once (the single-threaded analyzer).
+ *
+ * Memory is bounded: at most CA_JUDGE_QUEUE jobs and CA_JUDGE_BYTES_MAX
+ * stream bytes wait or are being judged; past that ca_judge_slot() blocks
+ * until the oldest job is committed.
+ *
+ * Ownership: a job's transcript (job->t) belongs to the queue from
+ * submission; after the commit callback returns the queue frees it and
+ * the report (the callback may take either by setting the field to
+ * NULL).  Nothing here prints; a failure to start a thread falls back to
+ * fewer threads (0 at worst).
+ */
+#ifndef CMD_ANALYZE_JUDGE_H
+#define CMD_ANALYZE_JUDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "flow.h"
+#include "fp_match.h"
+#include "report.h"
+#include "transcript.h"
+
+#define CA_JUDGE_THREADS_MAX	8
+#define CA_JUDGE_QUEUE		128
+#define CA_JUDGE_BYTES_MAX	(32 * 1024 * 1024)
+
+struct ca_job {
+	/* Filled by the submitter. */
+	uint64_t		 id;		/* session number */
+	enum flow_kind		 kind;
+	enum flow_end		 end;
+	struct transcript	*t;		/* NULL: not judged (TLS) */
+	char			 caddr[64], saddr[64];
+	uint16_t		 cport, sport;
+	char			 start[48];	/* first packet, UTC */
+	/* Filled by the judge. */
+	struct report		*rep;
+	struct buf		 json;		/* JSON line when json_ok */
+	int			 json_ok;
+	/* Queue state. */
+	int			 state;
+};
+
+typedef void ca_judge_commit_fn(struct ca_job *job, void *arg);
+
+struct ca_judge;
+
+/*
+ * file is the capture name written into each JSON line (json != 0), or
+ * unused.  nthreads 0 judges on the caller's thread.
+ */
+struct ca_judge	*ca_judge_new(const struct fp_db *db, int json,
+		    const char *file, size_t nthreads,
+		    ca_judge_commit_fn *commit, void *arg);
+/* The next free job, cleared (may commit older jobs, may wait). */
+struct ca_job	*ca_judge_slot(struct ca_judge *j);
+/* Hand over the job ca_judge_slot() returned. */
+void		 ca_judge_submit(struct ca_judge *j);
+/* Wait for every job and commit it. */
+void		 ca_judge_finish(struct ca_judge *j);
+/* Finishes first; NULL is a no-op. */
+void		 ca_judge_free(struct ca_judge *j);
+
+/* Worker threads to use: MG_ANALYZE_THREADS if set (0 to 8), else the
+ * online CPUs (0 when there is only one), at most CA_JUDGE_THREADS_MAX. */
+size_t		 ca_judge_threads_default(void);
+
+#endif /* CMD_ANALYZE_JUDGE_H */

@@ -72,6 +72,51 @@ facts_cat(char *dst, size_t size, const char *a, const char *b,
 	return dst;
 }
 
+/* String storage of a table (see facts.h). */
+#define FACTS_CHUNK_SIZE	4096
+
+struct facts_chunk {
+	struct facts_chunk	*next;
+	size_t			 used, size;
+	char			 data[];
+};
+
+/* n bytes from the table's chunks (freed by facts_free only). */
+static char *
+facts_alloc(struct facts *fs, size_t n)
+{
+	struct facts_chunk *c = fs->chunks;
+	size_t sz;
+
+	n = (n + 7) & ~(size_t)7;
+	if (c == NULL || c->size - c->used < n) {
+		sz = n > FACTS_CHUNK_SIZE / 4 ? n : FACTS_CHUNK_SIZE;
+		c = xmalloc(sizeof(*c) + sz);
+		c->size = sz;
+		c->used = 0;
+		if (sz == FACTS_CHUNK_SIZE || fs->chunks == NULL) {
+			c->next = fs->chunks;
+			fs->chunks = c;
+		} else {
+			/* A big one goes behind the current small one. */
+			c->next = fs->chunks->next;
+			fs->chunks->next = c;
+		}
+	}
+	c->used += n;
+	return c->data + c->used - n;
+}
+
+static char *
+facts_strndup(struct facts *fs, const char *s, size_t n)
+{
+	char *p = facts_alloc(fs, n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
 void
 facts_init(struct facts *fs)
 {
@@ -81,14 +126,13 @@ facts_init(struct facts *fs)
 void
 facts_free(struct facts *fs)
 {
-	size_t i;
+	struct facts_chunk *c, *nx;
 
 	if (fs == NULL)
 		return;
-	for (i = 0; i < fs->n; i++) {
-		free(fs->f[i].value);
-		free(fs->f[i].evidence);
-		free(fs->f[i].source);
+	for (c = fs->chunks; c != NULL; c = nx) {
+		nx = c->next;
+		free(c);
 	}
 	free(fs->f);
 	free(fs->hidx);
@@ -149,13 +193,8 @@ facts_slot(struct facts *fs, const char *name, int replace)
 {
 	struct fact *f;
 
-	if ((f = facts_find(fs, name)) != NULL) {
-		if (!replace)
-			return NULL;
-		free(f->value);
-		f->value = NULL;
-		return f;
-	}
+	if ((f = facts_find(fs, name)) != NULL)
+		return replace ? f : NULL;	/* value reused or replaced */
 	if (fs->n >= MG_FACTS_MAX || strlen(name) >= MG_FACT_NAME_MAX) {
 		fs->dropped++;
 		return NULL;
@@ -189,7 +228,12 @@ facts_set_int(struct facts *fs, const char *name, int64_t v, int replace)
 	} while (u != 0);
 	if (v < 0)
 		*--p = '-';
-	f->value = xstrdup(p);
+	/* Room for any int64, so counting up replaces in place. */
+	if (f->value == NULL || f->vroom < sizeof(tmp)) {
+		f->value = facts_alloc(fs, sizeof(tmp));
+		f->vroom = sizeof(tmp);
+	}
+	memcpy(f->value, p, (size_t)(tmp + sizeof(tmp) - p));
 	f->is_num = 1;
 	f->num = v;
 }
@@ -200,12 +244,20 @@ facts_set_str(struct facts *fs, const char *name, const char *v,
 {
 	struct fact *f;
 	uint64_t u;
+	size_t n;
 
 	if ((f = facts_slot(fs, name, replace)) == NULL)
 		return;
 	v = v != NULL ? v : "";
 	/* Bound the copy by the fact value cap. */
-	f->value = xstrndup(v, strnlen(v, MG_FACT_VALUE_MAX));
+	n = strnlen(v, MG_FACT_VALUE_MAX);
+	if (f->value != NULL && f->vroom > n) {
+		memcpy(f->value, v, n);
+		f->value[n] = '\0';
+	} else {
+		f->value = facts_strndup(fs, v, n);
+		f->vroom = n + 1;
+	}
 	f->is_num = 0;
 	f->num = 0;
 	if (util_parse_u64(f->value, 0, INT64_MAX, &u) == 0) {
@@ -223,10 +275,10 @@ facts_set_evidence(struct facts *fs, const char *name, const char *evidence,
 	if ((f = facts_find(fs, name)) == NULL || f->evidence != NULL)
 		return;
 	if (evidence != NULL)
-		f->evidence = xstrndup(evidence,
+		f->evidence = facts_strndup(fs, evidence,
 		    strnlen(evidence, 4 * MG_FACT_VALUE_MAX));
 	if (source != NULL)
-		f->source = xstrdup(source);
+		f->source = facts_strndup(fs, source, strlen(source));
 }
 
 const struct fact *
@@ -276,9 +328,8 @@ facts_known(const char *name)
 	const struct facts_pattern *pt;
 	size_t i, n = strlen(name), pl, sl;
 
-	for (i = 0; facts_exact[i] != NULL; i++)
-		if (strcmp(facts_exact[i], name) == 0)
-			return 1;
+	/* Patterns first: keyword facts are checked by the dozen per
+	 * session, and the answer is the same in either order. */
 	for (pt = facts_patterns; pt->prefix != NULL; pt++) {
 		pl = strlen(pt->prefix);
 		sl = pt->suffix != NULL ? strlen(pt->suffix) : 0;
@@ -289,5 +340,8 @@ facts_known(const char *name)
 		if (facts_name_ok(name + pl, n - pl - sl))
 			return 1;
 	}
+	for (i = 0; facts_exact[i] != NULL; i++)
+		if (strcmp(facts_exact[i], name) == 0)
+			return 1;
 	return 0;
 }

@@ -18,9 +18,10 @@
  *
  * Ownership: a job's transcript (job->t) belongs to the queue from
  * submission; after the commit callback returns the queue frees it and
- * the report (the callback may take either by setting the field to
- * NULL).  Nothing here prints; a failure to start a thread falls back to
- * fewer threads (0 at worst).
+ * the report.  In JSON mode a worker that rendered the line frees the
+ * report itself (job->rep NULL, job->family kept): memory goes back to
+ * the malloc arena of the thread that took it.  Nothing here prints; a
+ * failure to start a thread falls back to fewer threads (0 at worst).
  */
 #ifndef CMD_ANALYZE_JUDGE_H
 #define CMD_ANALYZE_JUDGE_H
@@ -48,7 +49,8 @@ struct ca_job {
 	uint16_t		 cport, sport;
 	char			 start[48];	/* first packet, UTC */
 	/* Filled by the judge. */
-	struct report		*rep;
+	enum fp_family		 family;	/* the verdict */
+	struct report		*rep;		/* NULL once json_ok */
 	struct buf		 json;		/* JSON line when json_ok */
 	int			 json_ok;
 	/* Queue state. */

@@ -241,7 +241,7 @@ ca_smtp_session(struct ca_run *r, const struct ca_job *job)
 
 	r->smtp++;
 	ca_count_server(r, job->t->server, job->t->sport);
-	r->verdicts[rep->verdict.family]++;
+	r->verdicts[job->family]++;
 	if (r->o->json && job->json_ok)
 		fwrite(job->json.data, 1, job->json.len, r->out);
 	else if (r->o->json) {

@@ -35,6 +35,7 @@ struct ca_judge {
 	uint64_t		 bytes;		/* stream bytes in the queue */
 	int			 stop;
 	int			 waiting;	/* submitter waits for DONE */
+	size_t			 done_since;	/* DONE since it began waiting */
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 work;		/* a job was queued / stop */
 	pthread_cond_t		 done;		/* a job was judged */
@@ -60,6 +61,7 @@ ca_judge_one(const struct ca_judge *j, struct ca_job *job)
 		return;
 	job->rep = report_from_capture_session(j->db, job->t,
 	    (size_t)job->id);
+	job->family = job->rep->verdict.family;
 	if (!j->json)
 		return;
 	x.file = j->file;
@@ -68,6 +70,11 @@ ca_judge_one(const struct ca_judge *j, struct ca_job *job)
 	x.end = flow_end_name(job->end);
 	buf_reset(&job->json);
 	job->json_ok = report_json_session(&job->json, job->rep, &x) == 0;
+	if (job->json_ok) {
+		/* Freed by the thread that built it (malloc arenas). */
+		report_free(job->rep);
+		job->rep = NULL;
+	}
 }
 
 static void *
@@ -88,7 +95,10 @@ ca_judge_worker(void *arg)
 		ca_judge_one(j, job);
 		pthread_mutex_lock(&j->mu);
 		job->state = CA_JOB_DONE;
-		if (j->waiting)
+		/* Wake the submitter once a batch is ready, not per job:
+		 * a wake-up per session costs more than judging it. */
+		if (j->waiting && (++j->done_since >= CA_JUDGE_QUEUE / 4 ||
+		    j->take == j->tail))
 			pthread_cond_signal(&j->done);
 	}
 	pthread_mutex_unlock(&j->mu);
@@ -191,6 +201,7 @@ ca_judge_drain(struct ca_judge *j, int block, int all)
 		if (!block || (all ? j->head == j->tail : !full))
 			break;
 		j->waiting = 1;
+		j->done_since = 0;
 		pthread_cond_wait(&j->done, &j->mu);
 		j->waiting = 0;
 	}

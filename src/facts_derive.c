@@ -42,6 +42,24 @@ facts_in_list(const char *const *list, const char *s)
 	return 0;
 }
 
+/* "DDD" and the separator of a reply line, as "%03d%c" (no printf:
+ * this runs for every reply line of every captured session). */
+static void
+facts_line_code(struct buf *b, const struct smtp_reply_line *l)
+{
+	char c[4];
+
+	if (l->code < 0 || l->code > 999) {
+		buf_printf(b, "%03d%c", l->code, l->sep ? l->sep : ' ');
+		return;
+	}
+	c[0] = (char)('0' + l->code / 100);
+	c[1] = (char)('0' + l->code / 10 % 10);
+	c[2] = (char)('0' + l->code % 10);
+	c[3] = l->sep ? l->sep : ' ';
+	buf_append(b, c, 4);
+}
+
 /* Escaped first line of a reply, code included ("250 Ok"). */
 static char *
 facts_reply_line(const struct smtp_reply *r)
@@ -53,8 +71,7 @@ facts_reply_line(const struct smtp_reply *r)
 		return xstrdup("");
 	buf_init(&b, MG_FACT_VALUE_MAX * 4);
 	if (r->lines[0].code > 0)
-		buf_printf(&b, "%03d%c", r->lines[0].code,
-		    r->lines[0].sep ? r->lines[0].sep : ' ');
+		facts_line_code(&b, &r->lines[0]);
 	escape_wire(&b, (const uint8_t *)r->lines[0].text, r->lines[0].len,
 	    ESCAPE_TERM);
 	s = xstrdup(buf_cstr(&b));
@@ -220,8 +237,7 @@ facts_reply_text(const struct smtp_reply *r)
 		if (i > 0)
 			buf_append_str(&b, "\\n");
 		if (r->lines[i].code > 0)
-			buf_printf(&b, "%03d%c", r->lines[i].code,
-			    r->lines[i].sep ? r->lines[i].sep : ' ');
+			facts_line_code(&b, &r->lines[i]);
 		escape_wire(&b, (const uint8_t *)r->lines[i].text,
 		    r->lines[i].len, ESCAPE_TERM);
 	}

@@ -204,23 +204,28 @@ dialog_body_end(struct dialog_state *s, struct dialog_exchange *x,
  * Body after 354: count bytes, find CRLF.CRLF (RFC 5321 4.1.1.4).
  * eod_state holds the last bytes seen, so a terminator split over
  * segments is found: the first four bytes go through it one by one; any
- * terminator ending later lies wholly inside p, where memmem finds the
- * first one.
+ * terminator ending later lies wholly inside p, found from its '.'.
  */
 static size_t
 dialog_body(struct dialog_state *s, const uint8_t *p, size_t n)
 {
 	struct dialog_exchange *x = &s->d->ex[s->body_ex];
 	const uint8_t *hit;
-	size_t i, head = n < 4 ? n : 4;
+	size_t i, k, head = n < 4 ? n : 4;
 
 	for (i = 0; i < head; i++) {
 		s->eod_state = (s->eod_state << 8) | p[i];
 		if ((s->eod_state & 0xffffffffffULL) == 0x0d0a2e0d0aULL)
 			return dialog_body_end(s, x, i);
 	}
-	if (n > head && (hit = memmem(p, n, "\r\n.\r\n", 5)) != NULL)
-		return dialog_body_end(s, x, (size_t)(hit - p) + 4);
+	/* A '.' at k >= 2 with CR LF on both sides ends at k + 2 >= 4. */
+	for (i = 2; i + 2 < n &&
+	    (hit = memchr(p + i, '.', n - 2 - i)) != NULL; i = k + 1) {
+		k = (size_t)(hit - p);
+		if (p[k - 2] == '\r' && p[k - 1] == '\n' &&
+		    p[k + 1] == '\r' && p[k + 2] == '\n')
+			return dialog_body_end(s, x, k + 2);
+	}
 	for (i = n > head + 8 ? n - 8 : head; i < n; i++)
 		s->eod_state = (s->eod_state << 8) | p[i];
 	x->body_bytes += n;

@@ -3,6 +3,7 @@
 
 #include <sys/socket.h>
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -316,13 +317,28 @@ pcap_in_setup(pcap_t *pc, const char *name, const char *filter,
 	return in;
 }
 
+/* stdio buffer for a capture file: libpcap's own fopen reads 4 KiB at a
+ * time, one system call each (80,000 for a 340 MB file). */
+#define PCAP_IN_READ_BUF	(256 * 1024)
+
 struct pcap_in *
 pcap_in_open(const char *path, const char *filter, char *errbuf)
 {
 	char pe[PCAP_ERRBUF_SIZE];
 	pcap_t *pc;
+	FILE *fp;
 
 	pe[0] = '\0';
+	if (strcmp(path, "-") != 0) {
+		/* The same message libpcap gives when its fopen fails. */
+		if ((fp = fopen(path, "rb")) == NULL) {
+			util_errbuf(errbuf, MG_ERRBUF_SIZE, "%s: %s (offset 0)",
+			    path, strerror(errno));
+			return NULL;
+		}
+		(void)setvbuf(fp, NULL, _IOFBF, PCAP_IN_READ_BUF);
+		return pcap_in_fopen(fp, path, filter, errbuf);
+	}
 	pc = pcap_open_offline_with_tstamp_precision(path,
 	    PCAP_TSTAMP_PRECISION_MICRO, pe);
 	if (pc == NULL) {

@@ -192,10 +192,12 @@ static struct fact *
 facts_slot(struct facts *fs, const char *name, int replace)
 {
 	struct fact *f;
+	size_t len;
 
 	if ((f = facts_find(fs, name)) != NULL)
 		return replace ? f : NULL;	/* value reused or replaced */
-	if (fs->n >= MG_FACTS_MAX || strlen(name) >= MG_FACT_NAME_MAX) {
+	if (fs->n >= MG_FACTS_MAX ||
+	    (len = strlen(name)) >= MG_FACT_NAME_MAX) {
 		fs->dropped++;
 		return NULL;
 	}
@@ -206,7 +208,7 @@ facts_slot(struct facts *fs, const char *name, int replace)
 	}
 	f = &fs->f[fs->n++];
 	memset(f, 0, sizeof(*f));
-	util_strlcpy(f->name, name, sizeof(f->name));
+	memcpy(f->name, name, len + 1);
 	facts_index_put(fs, fs->n - 1);
 	return f;
 }
@@ -260,7 +262,8 @@ facts_set_str(struct facts *fs, const char *name, const char *v,
 	}
 	f->is_num = 0;
 	f->num = 0;
-	if (util_parse_u64(f->value, 0, INT64_MAX, &u) == 0) {
+	if (n > 0 && v[0] >= '0' && v[0] <= '9' &&
+	    util_parse_u64n(f->value, n, 0, INT64_MAX, &u) == 0) {
 		f->is_num = 1;
 		f->num = (int64_t)u;
 	}

@@ -87,22 +87,63 @@ static const unsigned char report_json_class[256] = {
 	[0x80 ... 0xff] = 2,
 };
 
+/* Eight bytes at a time: does word x hold a byte that is not plain
+ * (below 0x20, '"', '\\', or 0x80 and up)?  Bit tricks from "Bit
+ * Twiddling Hacks" (haszero/hasless). */
+#define RJ_ONES		0x0101010101010101ULL
+#define RJ_HIGH		0x8080808080808080ULL
+#define RJ_ZERO(x)	(((x) - RJ_ONES) & ~(x) & RJ_HIGH)
+
+static inline int
+report_json_special(uint64_t x)
+{
+	return ((((x) - RJ_ONES * 0x20) & ~(x)) | (x) |
+	    RJ_ZERO((x) ^ (RJ_ONES * '"')) |
+	    RJ_ZERO((x) ^ (RJ_ONES * '\\'))) & RJ_HIGH ? 1 : 0;
+}
+
+/* Any byte of s[0..n) 0x80 or above? */
+static int
+report_json_high(const unsigned char *p, size_t n)
+{
+	uint64_t x, acc = 0;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, p + i, 8);
+		acc |= x;
+	}
+	for (; i < n; i++)
+		acc |= p[i];
+	return (acc & RJ_HIGH) != 0;
+}
+
 /* s (n bytes) escaped as jansson's dump_string(), quotes excluded. */
 static void
 report_json_esc(struct report_json_w *w, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i, start;
+	size_t i = 0, start = 0;
+	uint64_t x;
 	char esc[6];
 
-	for (i = start = 0; i < n; i++) {
-		if (report_json_class[p[i]] != 1)
+	while (i < n) {
+		if (i + 8 <= n) {
+			memcpy(&x, p + i, 8);
+			if (!report_json_special(x)) {
+				i += 8;
+				continue;
+			}
+		}
+		if (report_json_class[p[i]] != 1) {
+			i++;
 			continue;
+		}
 		report_json_raw(w, s + start, i - start);
 		start = i + 1;
 		esc[0] = '\\';
-		switch (p[i]) {
+		switch (p[i++]) {
 		case '"':	esc[1] = '"';	break;
 		case '\\':	esc[1] = '\\';	break;
 		case '\b':	esc[1] = 'b';	break;
@@ -114,14 +155,31 @@ report_json_esc(struct report_json_w *w, const char *s, size_t n)
 			esc[1] = 'u';
 			esc[2] = '0';
 			esc[3] = '0';
-			esc[4] = hex[p[i] >> 4];
-			esc[5] = hex[p[i] & 15];
+			esc[4] = hex[p[i - 1] >> 4];
+			esc[5] = hex[p[i - 1] & 15];
 			report_json_raw(w, esc, 6);
 			continue;
 		}
 		report_json_raw(w, esc, 2);
 	}
 	report_json_raw(w, s + start, n - start);
+}
+
+/* A NUL-terminated string (NULL is ""), quoted. */
+static void
+report_json_str(struct report_json_w *w, const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		s = "";
+	n = strlen(s);
+	if (report_json_high((const unsigned char *)s, n) &&
+	    !report_json_utf8_ok(s, n))
+		n = 0;		/* json_string() refuses it: out_json_str "" */
+	RJ_LIT(w, "\"");
+	report_json_esc(w, s, n);
+	RJ_LIT(w, "\"");
 }
 
 /* End of a top-level write: NUL after len as buf keeps it. */
@@ -133,29 +191,6 @@ report_json_done(struct report_json_w *w, size_t len0)
 	if (w->b->data != NULL)
 		w->b->data[w->b->len] = '\0';
 	return w->err ? -1 : 0;
-}
-
-/* A NUL-terminated string (NULL is ""), quoted. */
-static void
-report_json_str(struct report_json_w *w, const char *s)
-{
-	const unsigned char *p;
-	unsigned char any = 0, k;
-	size_t n;
-
-	if (s == NULL)
-		s = "";
-	p = (const unsigned char *)s;
-	for (n = 0; (k = report_json_class[p[n]]) != 4; n++)
-		any |= k;
-	if ((any & 2) && !report_json_utf8_ok(s, n))
-		n = 0;		/* json_string() refuses it: out_json_str "" */
-	RJ_LIT(w, "\"");
-	if (any & 1)
-		report_json_esc(w, s, n);
-	else
-		report_json_raw(w, s, n);
-	RJ_LIT(w, "\"");
 }
 
 int

@@ -109,6 +109,34 @@ test_strings(void **state)
 		assert_int_equal(report_json_utf8_ok(c->s, strlen(c->s)),
 		    json_string(c->s) != NULL);
 	}
+	/* One special byte (or UTF-8 pair) at every position of plain
+	 * strings up to 40 bytes: the word-at-a-time scan's edges. */
+	{
+		static const char *const specials[] = { "\"", "\\", "\n",
+			"\x01", "\x1f", "\x7f", "/", "\xc3\xa9", "\xc3",
+			" ", NULL };
+		char str[64];
+		size_t len, pos, si, sl;
+
+		for (si = 0; specials[si] != NULL; si++)
+			for (len = 1; len <= 40; len++)
+				for (pos = 0; pos < len; pos++) {
+					sl = strlen(specials[si]);
+					memset(str, 'a', len);
+					memcpy(str + pos, specials[si], sl);
+					str[pos + sl > len ? pos + sl : len] =
+					    '\0';
+					buf_reset(&b);
+					assert_int_equal(report_json_string(&b,
+					    str), 0);
+					want = jansson_str(str);
+					if (strcmp(want, buf_cstr(&b)) != 0)
+						fail_msg("special %zu len %zu "
+						    "pos %zu: %s / %s", si, len,
+						    pos, buf_cstr(&b), want);
+					free(want);
+				}
+	}
 	/* Every single byte. */
 	for (ch = 1; ch < 256; ch++) {
 		one[0] = (char)ch;

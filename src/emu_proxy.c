@@ -10,8 +10,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 
@@ -202,24 +200,35 @@ emu_proxy_backoff_cb(evutil_socket_t fd, short what, void *arg)
 		(void)evconnlistener_enable(px->lst);
 }
 
+void
+emu_proxy_pause_accept(struct emu_proxy *px, const char *what, int err)
+{
+	struct timeval tv = { EMU_PROXY_ACCEPT_BACKOFF_SEC, 0 };
+
+	if (px->lst == NULL || px->stopping || evtimer_pending(px->backoff,
+	    NULL))
+		return;
+	px->st.accept_backoffs++;
+	emu_log_printf(px->cfg.log, "%s on %s: %s; pausing accept for %d s, "
+	    "%zu connections still served", what, px->bound, strerror(err),
+	    EMU_PROXY_ACCEPT_BACKOFF_SEC, px->nconns);
+	(void)evconnlistener_disable(px->lst);
+	(void)evtimer_add(px->backoff, &tv);
+}
+
 /* accept() failed: out of fds or memory pauses accepting for a while and
  * keeps serving the open connections. */
 static void
 emu_proxy_accept_error(struct evconnlistener *l, void *arg)
 {
 	struct emu_proxy *px = arg;
-	struct timeval tv = { EMU_PROXY_ACCEPT_BACKOFF_SEC, 0 };
 	int err = EVUTIL_SOCKET_ERROR();
 
+	(void)l;
 	if (err != EMFILE && err != ENFILE && err != ENOBUFS &&
 	    err != ENOMEM)
 		return;
-	px->st.accept_backoffs++;
-	emu_log_printf(px->cfg.log, "accept on %s: %s; pausing accept for "
-	    "%d s, %zu connections still served", px->bound, strerror(err),
-	    EMU_PROXY_ACCEPT_BACKOFF_SEC, px->nconns);
-	(void)evconnlistener_disable(l);
-	(void)evtimer_add(px->backoff, &tv);
+	emu_proxy_pause_accept(px, "accept", err);
 }
 
 static void
@@ -273,6 +282,7 @@ emu_proxy_new(const struct emu_proxy_cfg *cfg, char *errbuf)
 
 	px->cfg = *cfg;
 	TAILQ_INIT(&px->conns);
+	px->rbuf = xmalloc(EMU_PROXY_HOLD_MAX + MG_EMU_READ_MAX);
 	px->base = event_base_new();
 	if (px->base == NULL) {
 		util_errbuf(errbuf, MG_ERRBUF_SIZE, "cannot create the event "
@@ -353,9 +363,10 @@ emu_proxy_cut_all(struct emu_proxy *px)
 	for (c = TAILQ_FIRST(&px->conns); c != NULL;
 	    c = TAILQ_NEXT(c, link)) {
 		if (c->pass || c->linepos != 0 || c->closing ||
-		    evbuffer_get_length(bufferevent_get_output(c->cli)) != 0)
+		    c->side[EMU_PROXY_CLI].fd == -1 ||
+		    emu_proxy_pending(c, EMU_PROXY_CLI) != 0)
 			continue;
-		(void)send(bufferevent_getfd(c->cli), emu_proxy_421_stop,
+		(void)send(c->side[EMU_PROXY_CLI].fd, emu_proxy_421_stop,
 		    sizeof(emu_proxy_421_stop) - 1,
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
@@ -406,5 +417,6 @@ emu_proxy_free(struct emu_proxy *px)
 	emu_server_net_free(px->srv);
 	if (px->base != NULL)
 		event_base_free(px->base);
+	free(px->rbuf);
 	free(px);
 }

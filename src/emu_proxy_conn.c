@@ -1,4 +1,4 @@
-/* emu_proxy_conn.c - one relayed connection: client, upstream, engine. */
+/* emu_proxy_conn.c - one relayed connection's life: upstream, timers, close. */
 #include "config.h"
 
 #include <errno.h>
@@ -7,8 +7,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "emu_proxy.h"
@@ -25,39 +23,69 @@ static const char emu_proxy_421_lost[] =
 static const char emu_proxy_421_idle[] =
     "421 4.4.2 idle timeout, closing connection\r\n";
 
-static void emu_proxy_cli_read(struct bufferevent *, void *);
-static void emu_proxy_cli_write(struct bufferevent *, void *);
-static void emu_proxy_cli_event(struct bufferevent *, short, void *);
-static void emu_proxy_up_read(struct bufferevent *, void *);
-static void emu_proxy_up_write(struct bufferevent *, void *);
-static void emu_proxy_up_event(struct bufferevent *, short, void *);
-
-static void
-emu_proxy_touch(struct emu_proxy_conn *c)
+static unsigned
+emu_proxy_idle_sec(const struct emu_proxy_conn *c)
 {
-	struct timeval tv = { c->px->cfg.idle_sec ? c->px->cfg.idle_sec :
-	    EMU_PROXY_IDLE_SEC_DEFAULT, 0 };
-
-	if (!c->closing)
-		(void)evtimer_add(c->timer, &tv);
+	return c->px->cfg.idle_sec ? c->px->cfg.idle_sec :
+	    EMU_PROXY_IDLE_SEC_DEFAULT;
 }
 
-/* Stop reading, drop the upstream, flush the client, then free (from the
- * client's write callback or the linger timer, never right here). */
+static int64_t
+emu_proxy_now_us(const struct emu_proxy_conn *c)
+{
+	struct timeval tv;
+
+	/* The loop's cached clock: no system call per read. */
+	if (event_base_gettimeofday_cached(c->px->base, &tv) == -1)
+		return 0;
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+/* The idle timer is armed once and, when it fires early because bytes
+ * came meanwhile, re-armed for the rest: no timer work per read. */
+void
+emu_proxy_touch(struct emu_proxy_conn *c)
+{
+	c->last_us = emu_proxy_now_us(c);
+}
+
 static void
+emu_proxy_side_init(struct emu_proxy_side *s)
+{
+	s->fd = -1;
+	buf_init(&s->out, EMU_PROXY_OUT_MAX);
+}
+
+/* Events, socket and buffer of one side; the side can be closed twice. */
+static void
+emu_proxy_side_close(struct emu_proxy_side *s)
+{
+	if (s->rd != NULL)
+		event_free(s->rd);
+	if (s->wr != NULL)
+		event_free(s->wr);
+	s->rd = s->wr = NULL;
+	s->reading = s->writing = 0;
+	if (s->fd != -1)
+		(void)close(s->fd);
+	s->fd = -1;
+	s->err = 0;
+	buf_free(&s->out);
+	s->outoff = 0;
+}
+
+void
 emu_proxy_closing(struct emu_proxy_conn *c)
 {
 	struct timeval now = { 0, 0 }, linger = { EMU_PROXY_LINGER_SEC, 0 };
+	struct emu_proxy_side *cli = &c->side[EMU_PROXY_CLI];
 
 	c->closing = 1;
-	if (c->up != NULL) {
-		bufferevent_free(c->up);
-		c->up = NULL;
-	}
-	bufferevent_disable(c->cli, EV_READ);
-	bufferevent_setwatermark(c->cli, EV_WRITE, 0, 0);
-	bufferevent_enable(c->cli, EV_WRITE);
-	if (evbuffer_get_length(bufferevent_get_output(c->cli)) == 0)
+	emu_proxy_side_close(&c->side[EMU_PROXY_UP]);
+	if (cli->reading)
+		(void)event_del(cli->rd);
+	cli->reading = 0;
+	if (emu_proxy_pending(c, EMU_PROXY_CLI) == 0 || cli->err != 0)
 		(void)evtimer_add(c->timer, &now);
 	else
 		(void)evtimer_add(c->timer, &linger);
@@ -73,8 +101,42 @@ emu_proxy_conn_fail(struct emu_proxy_conn *c, const char *why, int err)
 	    "%s%s%s; client told 421", c->id, c->cli_text, c->up_text, why,
 	    err ? ": " : "", err ? strerror(err) : "");
 	if (c->linepos > 0)
-		(void)bufferevent_write(c->cli, "\r\n", 2);
-	(void)bufferevent_write(c->cli, reply, strlen(reply));
+		emu_proxy_send(c, EMU_PROXY_CLI, "\r\n", 2);
+	emu_proxy_send(c, EMU_PROXY_CLI, reply, strlen(reply));
+	emu_proxy_closing(c);
+}
+
+void
+emu_proxy_up_gone(struct emu_proxy_conn *c, int eof, int err)
+{
+	if ((c->closing_reply && c->linepos == 0) ||
+	    c->side[EMU_PROXY_CLI].eof || c->pass) {
+		/* It said goodbye (221/421), or answers a client that has
+		 * already left, or speaks TLS (a plain 421 would only be
+		 * garbage inside it): just pass the close on. */
+		emu_proxy_closing(c);
+		return;
+	}
+	/* Gone before its final word: the client must not wait for a 250
+	 * that will never come, nor get one (safety invariant). */
+	emu_proxy_conn_fail(c, eof ? "closed the connection before its "
+	    "final reply" : "connection error", eof ? 0 : err);
+}
+
+static void
+emu_proxy_idle(struct emu_proxy_conn *c)
+{
+	c->px->st.idle_closed++;
+	emu_log_printf(c->px->cfg.log, "connection %lu from %s: idle for "
+	    "%u s; client told 421", c->id, c->cli_text,
+	    emu_proxy_idle_sec(c));
+	if (!c->pass) {
+		/* Inside TLS a plain 421 would only be garbage. */
+		if (c->linepos > 0)
+			emu_proxy_send(c, EMU_PROXY_CLI, "\r\n", 2);
+		emu_proxy_send(c, EMU_PROXY_CLI, emu_proxy_421_idle,
+		    sizeof(emu_proxy_421_idle) - 1);
+	}
 	emu_proxy_closing(c);
 }
 
@@ -82,6 +144,9 @@ static void
 emu_proxy_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct emu_proxy_conn *c = arg;
+	int64_t idle = (int64_t)emu_proxy_idle_sec(c) * 1000000;
+	int64_t quiet = emu_proxy_now_us(c) - c->last_us;
+	struct timeval tv;
 
 	(void)fd;
 	(void)what;
@@ -89,43 +154,46 @@ emu_proxy_timer(evutil_socket_t fd, short what, void *arg)
 		emu_proxy_conn_free(c);
 		return;
 	}
-	c->px->st.idle_closed++;
-	emu_log_printf(c->px->cfg.log, "connection %lu from %s: idle for "
-	    "%u s; client told 421", c->id, c->cli_text,
-	    c->px->cfg.idle_sec ? c->px->cfg.idle_sec :
-	    EMU_PROXY_IDLE_SEC_DEFAULT);
-	if (!c->pass) {
-		/* Inside TLS a plain 421 would only be garbage. */
-		if (c->linepos > 0)
-			(void)bufferevent_write(c->cli, "\r\n", 2);
-		(void)bufferevent_write(c->cli, emu_proxy_421_idle,
-		    sizeof(emu_proxy_421_idle) - 1);
+	if (quiet >= 0 && quiet < idle) {
+		idle -= quiet;
+		tv.tv_sec = (time_t)(idle / 1000000);
+		tv.tv_usec = (suseconds_t)(idle % 1000000);
+		(void)evtimer_add(c->timer, &tv);
+		return;
 	}
-	emu_proxy_closing(c);
+	emu_proxy_idle(c);
+	emu_proxy_settle(c);
 }
 
 struct emu_proxy_conn *
 emu_proxy_conn_new(struct emu_proxy *px, int fd)
 {
 	struct emu_proxy_conn *c = xcalloc(1, sizeof(*c));
+	struct emu_proxy_side *cli = &c->side[EMU_PROXY_CLI];
+	struct timeval tv;
 
 	c->px = px;
 	c->id = ++px->next_id;
-	c->cli = bufferevent_socket_new(px->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	emu_proxy_side_init(&c->side[EMU_PROXY_CLI]);
+	emu_proxy_side_init(&c->side[EMU_PROXY_UP]);
+	cli->fd = fd;
+	cli->rd = event_new(px->base, fd, EV_READ | EV_PERSIST,
+	    emu_proxy_cli_readable, c);
+	cli->wr = event_new(px->base, fd, EV_WRITE | EV_PERSIST,
+	    emu_proxy_cli_writable, c);
 	c->timer = evtimer_new(px->base, emu_proxy_timer, c);
-	if (c->cli == NULL || c->timer == NULL)
+	if (cli->rd == NULL || cli->wr == NULL || c->timer == NULL)
 		fatal(1, "out of memory for connection %lu", c->id);
-	bufferevent_setcb(c->cli, emu_proxy_cli_read, emu_proxy_cli_write,
-	    emu_proxy_cli_event, c);
-	bufferevent_setwatermark(c->cli, EV_WRITE, MG_EMU_CONN_BUF_MAX / 2, 0);
 	emu_peers_init(&c->peers);
-	buf_init(&c->seg, EMU_PROXY_SEG_MAX + MG_EMU_CONN_BUF_MAX);
-	buf_init(&c->hold[EMU_C2S], MG_EMU_CONN_BUF_MAX);
-	buf_init(&c->hold[EMU_S2C], MG_EMU_CONN_BUF_MAX);
+	buf_init(&c->hold[EMU_C2S], EMU_PROXY_HOLD_MAX);
+	buf_init(&c->hold[EMU_S2C], EMU_PROXY_HOLD_MAX);
 	emu_actions_init(&c->act);
 	TAILQ_INSERT_TAIL(&px->conns, c, link);
 	px->nconns++;
 	emu_proxy_touch(c);
+	tv.tv_sec = (time_t)emu_proxy_idle_sec(c);
+	tv.tv_usec = 0;
+	(void)evtimer_add(c->timer, &tv);
 	return c;
 }
 
@@ -139,13 +207,11 @@ emu_proxy_conn_free(struct emu_proxy_conn *c)
 	px = c->px;
 	TAILQ_REMOVE(&px->conns, c, link);
 	px->nconns--;
-	if (c->up != NULL)
-		bufferevent_free(c->up);
-	bufferevent_free(c->cli);
+	emu_proxy_side_close(&c->side[EMU_PROXY_UP]);
+	emu_proxy_side_close(&c->side[EMU_PROXY_CLI]);
 	event_free(c->timer);
 	emu_conn_free(c->ec);
 	emu_actions_free(&c->act);
-	buf_free(&c->seg);
 	buf_free(&c->hold[EMU_C2S]);
 	buf_free(&c->hold[EMU_S2C]);
 	free(c);
@@ -156,14 +222,32 @@ emu_proxy_conn_free(struct emu_proxy_conn *c)
 static void
 emu_proxy_conn_ready(struct emu_proxy_conn *c)
 {
+	struct emu_proxy_side *up = &c->side[EMU_PROXY_UP];
+
 	c->up_ok = 1;
 	c->ec = emu_conn_new(c->px->cfg.profile, c->px->cfg.log, &c->peers);
 	emu_conn_set_hold(c->ec, 1);
-	bufferevent_set_timeouts(c->up, NULL, NULL);
-	bufferevent_setwatermark(c->up, EV_WRITE, MG_EMU_CONN_BUF_MAX / 2, 0);
-	bufferevent_enable(c->up, EV_READ | EV_WRITE);
-	bufferevent_enable(c->cli, EV_READ | EV_WRITE);
+	if (up->wr != NULL)
+		event_free(up->wr);
+	up->rd = event_new(c->px->base, up->fd, EV_READ | EV_PERSIST,
+	    emu_proxy_up_readable, c);
+	up->wr = event_new(c->px->base, up->fd, EV_WRITE | EV_PERSIST,
+	    emu_proxy_up_writable, c);
+	if (up->rd == NULL || up->wr == NULL)
+		fatal(1, "out of memory for connection %lu", c->id);
+	up->writing = 0;
 	emu_proxy_touch(c);
+}
+
+/* No socket for the upstream: out of descriptors also pauses accept
+ * (more clients would only get the same 421). */
+static void
+emu_proxy_no_socket(struct emu_proxy_conn *c, const char *what, int err)
+{
+	c->px->st.upstream_failed++;
+	if (err == EMFILE || err == ENFILE)
+		emu_proxy_pause_accept(c->px, what, err);
+	emu_proxy_conn_fail(c, what, err);
 }
 
 void
@@ -176,8 +260,7 @@ emu_proxy_conn_builtin(struct emu_proxy_conn *c)
 	 * socketpair: the relay treats it like any upstream. */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
 	    sv) == -1) {
-		c->px->st.upstream_failed++;
-		emu_proxy_conn_fail(c, "socketpair", errno);
+		emu_proxy_no_socket(c, "socketpair", errno);
 		return;
 	}
 	if (emu_server_net_serve(c->px->srv, sv[1], c->peers.client_ip,
@@ -187,13 +270,34 @@ emu_proxy_conn_builtin(struct emu_proxy_conn *c)
 		emu_proxy_conn_fail(c, errbuf, 0);
 		return;
 	}
-	c->up = bufferevent_socket_new(c->px->base, sv[0],
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (c->up == NULL)
-		fatal(1, "out of memory for connection %lu", c->id);
-	bufferevent_setcb(c->up, emu_proxy_up_read, emu_proxy_up_write,
-	    emu_proxy_up_event, c);
+	c->side[EMU_PROXY_UP].fd = sv[0];
 	emu_proxy_conn_ready(c);
+	emu_proxy_settle(c);
+}
+
+/* The non-blocking connect() finished, failed or timed out. */
+static void
+emu_proxy_up_connecting(evutil_socket_t fd, short what, void *arg)
+{
+	struct emu_proxy_conn *c = arg;
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	c->side[EMU_PROXY_UP].writing = 0;
+	if (what & EV_TIMEOUT) {
+		c->px->st.upstream_failed++;
+		emu_proxy_conn_fail(c, "connect timed out", 0);
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	if (err != 0) {
+		c->px->st.upstream_failed++;
+		emu_proxy_conn_fail(c, "connect", err);
+		return;
+	}
+	emu_proxy_conn_ready(c);
+	emu_proxy_settle(c);
 }
 
 void
@@ -201,257 +305,68 @@ emu_proxy_conn_connect(struct emu_proxy_conn *c,
     const struct emu_proxy_addr *dst)
 {
 	struct timeval tv = { EMU_PROXY_CONNECT_SEC, 0 };
+	struct emu_proxy_side *up = &c->side[EMU_PROXY_UP];
 
-	c->up = bufferevent_socket_new(c->px->base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (c->up == NULL)
-		fatal(1, "out of memory for connection %lu", c->id);
-	bufferevent_setcb(c->up, emu_proxy_up_read, emu_proxy_up_write,
-	    emu_proxy_up_event, c);
-	bufferevent_set_timeouts(c->up, NULL, &tv);
-	errno = 0;
-	if (bufferevent_socket_connect(c->up, (const struct sockaddr *)&dst->ss,
-	    (int)dst->len) == -1) {
-		c->px->st.upstream_failed++;
-		emu_proxy_conn_fail(c, "connect", errno);
-	}
-}
-
-/* Follow the server's reply lines (RFC 5321 4.2.1: "DDD-" continues,
- * "DDD " ends a reply), to know whether it closed after 221/421. */
-static void
-emu_proxy_track(struct emu_proxy_conn *c, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\n') {
-			if (c->linepos >= 4 && c->code[3] != '-')
-				c->closing_reply =
-				    memcmp(c->code, "221", 3) == 0 ||
-				    memcmp(c->code, "421", 3) == 0;
-			c->linepos = 0;
-			continue;
-		}
-		if (c->linepos < 4)
-			c->code[c->linepos] = (char)p[i];
-		c->linepos++;
-	}
-}
-
-static void
-emu_proxy_drop(struct emu_proxy_conn *c, enum emu_dir d)
-{
-	c->px->st.dropped++;
-	emu_log_printf(c->px->cfg.log, "connection %lu from %s: dropped by "
-	    "profile %s", c->id, c->cli_text, c->px->cfg.profile->name);
-	if (d == EMU_C2S && c->act.inject.len > 0)
-		(void)bufferevent_write(c->cli, c->act.inject.data,
-		    c->act.inject.len);
-	emu_proxy_closing(c);
-}
-
-/* Inspection stopped (TLS): what the engine held goes out untouched. */
-static void
-emu_proxy_passthrough(struct emu_proxy_conn *c)
-{
-	c->pass = 1;
-	if (c->hold[EMU_C2S].len > 0 && c->up != NULL)
-		(void)bufferevent_write(c->up, c->hold[EMU_C2S].data,
-		    c->hold[EMU_C2S].len);
-	if (c->hold[EMU_S2C].len > 0)
-		(void)bufferevent_write(c->cli, c->hold[EMU_S2C].data,
-		    c->hold[EMU_S2C].len);
-	buf_reset(&c->hold[EMU_C2S]);
-	buf_reset(&c->hold[EMU_S2C]);
-}
-
-/*
- * One segment through the engine, in place in seg[0..len): forward the
- * kept bytes with fwd(), keep the held tail, send the box's own bytes back
- * to the sender.  0, or -1 when the connection was dropped.
- */
-static int
-emu_proxy_segment(struct emu_proxy_conn *c, enum emu_dir d, uint8_t *seg,
-    size_t len, size_t *fwd)
-{
-	struct bufferevent *src = d == EMU_C2S ? c->cli : c->up;
-	size_t hold;
-
-	(void)emu_rewrite_segment(c->ec, d, seg, len, &c->act);
-	hold = c->act.hold <= len ? c->act.hold : 0;
-	(void)buf_append(&c->hold[d], seg + len - hold, hold);
-	if (c->act.drop) {
-		emu_proxy_drop(c, d);
-		return -1;
-	}
-	*fwd = emu_actions_compact(&c->act, seg, len - hold);
-	if (c->act.inject.len > 0)
-		(void)bufferevent_write(src, c->act.inject.data,
-		    c->act.inject.len);
-	return 0;
-}
-
-/* Take what one side sent, one read at a time, through the engine.  The
- * usual case rewrites inside the input buffer and moves the bytes to the
- * other side without copying; held bytes from the previous read force a
- * copy to put them in front. */
-static void
-emu_proxy_relay(struct emu_proxy_conn *c, enum emu_dir d)
-{
-	struct bufferevent *src = d == EMU_C2S ? c->cli : c->up;
-	struct bufferevent *dst = d == EMU_C2S ? c->up : c->cli;
-	struct evbuffer *in = bufferevent_get_input(src);
-	struct evbuffer *out = bufferevent_get_output(dst);
-	size_t len, n = 0;
-	uint8_t *p;
-
-	while (!c->closing && (len = evbuffer_get_length(in)) > 0) {
-		if (c->pass) {
-			(void)evbuffer_add_buffer(out, in);
-			break;
-		}
-		if (len > EMU_PROXY_SEG_MAX)
-			len = EMU_PROXY_SEG_MAX;
-		p = evbuffer_pullup(in, (ssize_t)len);
-		if (d == EMU_S2C)
-			emu_proxy_track(c, p, len);
-		if (c->hold[d].len == 0) {
-			if (emu_proxy_segment(c, d, p, len, &n) == -1)
-				return;
-			(void)evbuffer_remove_buffer(in, out, n);
-			(void)evbuffer_drain(in, len - n);
-		} else {
-			buf_reset(&c->seg);
-			(void)buf_append(&c->seg, c->hold[d].data,
-			    c->hold[d].len);
-			buf_reset(&c->hold[d]);
-			(void)buf_append(&c->seg, p, len);
-			(void)evbuffer_drain(in, len);
-			if (emu_proxy_segment(c, d, c->seg.data, c->seg.len,
-			    &n) == -1)
-				return;
-			(void)evbuffer_add(out, c->seg.data, n);
-		}
-		if (c->act.passthrough)
-			emu_proxy_passthrough(c);
-	}
-	if (!c->closing && evbuffer_get_length(out) > MG_EMU_CONN_BUF_MAX) {
-		/* The other side is slow: stop reading this one. */
-		bufferevent_disable(src, EV_READ);
-		c->throttled[d] = 1;
-	}
-}
-
-static void
-emu_proxy_cli_read(struct bufferevent *bev, void *arg)
-{
-	struct emu_proxy_conn *c = arg;
-
-	(void)bev;
-	emu_proxy_touch(c);
-	if (c->up_ok && c->up != NULL)
-		emu_proxy_relay(c, EMU_C2S);
-}
-
-static void
-emu_proxy_up_read(struct bufferevent *bev, void *arg)
-{
-	struct emu_proxy_conn *c = arg;
-
-	(void)bev;
-	emu_proxy_touch(c);
-	emu_proxy_relay(c, EMU_S2C);
-}
-
-static void
-emu_proxy_cli_write(struct bufferevent *bev, void *arg)
-{
-	struct emu_proxy_conn *c = arg;
-	size_t left = evbuffer_get_length(bufferevent_get_output(bev));
-
-	if (c->closing) {
-		if (left == 0)
-			emu_proxy_conn_free(c);
+	up->fd = socket(dst->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (up->fd == -1) {
+		emu_proxy_no_socket(c, "socket", errno);
 		return;
 	}
-	if (c->throttled[EMU_S2C] && c->up != NULL &&
-	    left <= MG_EMU_CONN_BUF_MAX / 2) {
-		c->throttled[EMU_S2C] = 0;
-		bufferevent_enable(c->up, EV_READ);
+	emu_proxy_nodelay(up->fd);
+	if (connect(up->fd, (const struct sockaddr *)&dst->ss,
+	    dst->len) == 0) {
+		emu_proxy_conn_ready(c);
+		emu_proxy_settle(c);
+		return;
+	}
+	if (errno != EINPROGRESS) {
+		c->px->st.upstream_failed++;
+		emu_proxy_conn_fail(c, "connect", errno);
+		return;
+	}
+	up->wr = event_new(c->px->base, up->fd, EV_WRITE,
+	    emu_proxy_up_connecting, c);
+	if (up->wr == NULL)
+		fatal(1, "out of memory for connection %lu", c->id);
+	(void)event_add(up->wr, &tv);
+	up->writing = 1;
+}
+
+/* Which sides to read: a side is read while the engine can take its
+ * bytes, i.e. nothing waits for the other side's socket (backpressure)
+ * and the box's replies to it are not piling up. */
+static void
+emu_proxy_reads(struct emu_proxy_conn *c)
+{
+	struct emu_proxy_side *s;
+	int d, want;
+
+	for (d = 0; d < 2; d++) {
+		s = &c->side[d];
+		want = c->up_ok && !c->closing && !s->eof && s->fd != -1 &&
+		    c->side[!d].fd != -1 && emu_proxy_pending(c,
+		    (enum emu_proxy_sidx)!d) == 0 && emu_proxy_pending(c,
+		    (enum emu_proxy_sidx)d) <= EMU_PROXY_OUT_MAX / 2;
+		if (want && !s->reading)
+			(void)event_add(s->rd, NULL);
+		else if (!want && s->reading)
+			(void)event_del(s->rd);
+		s->reading = want;
 	}
 }
 
-static void
-emu_proxy_up_write(struct bufferevent *bev, void *arg)
+void
+emu_proxy_settle(struct emu_proxy_conn *c)
 {
-	struct emu_proxy_conn *c = arg;
-	size_t left = evbuffer_get_length(bufferevent_get_output(bev));
+	struct emu_proxy_side *up = &c->side[EMU_PROXY_UP];
 
-	if (c->up_shut_pending && left == 0) {
-		c->up_shut_pending = 0;
-		(void)shutdown(bufferevent_getfd(bev), SHUT_WR);
-	}
-	if (c->throttled[EMU_C2S] && !c->cli_eof &&
-	    left <= MG_EMU_CONN_BUF_MAX / 2) {
-		c->throttled[EMU_C2S] = 0;
-		bufferevent_enable(c->cli, EV_READ);
-	}
-}
-
-static void
-emu_proxy_cli_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct emu_proxy_conn *c = arg;
-
-	(void)bev;
-	if ((what & BEV_EVENT_ERROR) || c->closing || !c->up_ok ||
-	    c->up == NULL) {
+	if (c->side[EMU_PROXY_CLI].err != 0) {
+		/* The client is gone (reset): nobody to tell anything. */
 		emu_proxy_conn_free(c);
 		return;
 	}
-	if (what & BEV_EVENT_EOF) {
-		/* Half-close: pass the client's FIN on once its bytes are
-		 * out, and keep relaying the server's answer. */
-		c->cli_eof = 1;
-		buf_reset(&c->hold[EMU_C2S]);
-		if (evbuffer_get_length(bufferevent_get_output(c->up)) == 0)
-			(void)shutdown(bufferevent_getfd(c->up), SHUT_WR);
-		else
-			c->up_shut_pending = 1;
-	}
-}
-
-static void
-emu_proxy_up_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct emu_proxy_conn *c = arg;
-	int err = EVUTIL_SOCKET_ERROR();
-
-	if (what & BEV_EVENT_CONNECTED) {
-		emu_proxy_nodelay(bufferevent_getfd(bev));
-		emu_proxy_conn_ready(c);
-		return;
-	}
-	if (!c->up_ok) {
-		c->px->st.upstream_failed++;
-		if (what & BEV_EVENT_TIMEOUT)
-			emu_proxy_conn_fail(c, "connect timed out", 0);
-		else
-			emu_proxy_conn_fail(c, "connect",
-			    err == 0 || err == EINPROGRESS || err == EAGAIN ?
-			    ECONNREFUSED : err);
-		return;
-	}
-	if ((c->closing_reply && c->linepos == 0) || c->cli_eof || c->pass) {
-		/* It said goodbye (221/421), or answers a client that has
-		 * already left, or speaks TLS (a plain 421 would only be
-		 * garbage inside it): just pass the close on. */
-		emu_proxy_closing(c);
-		return;
-	}
-	/* Gone before its final word: the client must not wait for a 250
-	 * that will never come, nor get one (safety invariant). */
-	emu_proxy_conn_fail(c, (what & BEV_EVENT_EOF) ?
-	    "closed the connection before its final reply" :
-	    "connection error", (what & BEV_EVENT_EOF) ? 0 : err);
+	if (up->err != 0 && !c->closing)
+		emu_proxy_up_gone(c, 0, up->err);
+	emu_proxy_reads(c);
 }

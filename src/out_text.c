@@ -1,6 +1,7 @@
 /* out_text.c - lay out a report for a terminal, verdict line first. */
 
 #include <stdio.h>
+#include <string.h>
 
 #include "out_text.h"
 
@@ -86,10 +87,24 @@ out_text_lists(FILE *fp, const struct report *r, int color)
 	}
 }
 
+/* Width of the probe-name column: at least 16, else the longest name
+ * ("verb-x-link2state" is 17), so the classifications line up. */
+static int
+out_text_probe_width(const struct report *r)
+{
+	size_t i, w = 16;
+
+	for (i = 0; i < r->nprobes; i++)
+		if (strlen(r->probes[i].name) > w)
+			w = strlen(r->probes[i].name);
+	return w > 64 ? 64 : (int)w;
+}
+
 static void
 out_text_details(FILE *fp, const struct report *r, int color, int verbose)
 {
 	size_t i, j;
+	int w = out_text_probe_width(r);
 
 	if (r->nmatched > 0)
 		out_text_head(fp, "Fingerprints matched:", color);
@@ -104,7 +119,7 @@ out_text_details(FILE *fp, const struct report *r, int color, int verbose)
 	if (r->nprobes > 0)
 		out_text_head(fp, "Probes:", color);
 	for (i = 0; i < r->nprobes; i++) {
-		fprintf(fp, "  %-16s %s\n", r->probes[i].name,
+		fprintf(fp, "  %-*s %s\n", w, r->probes[i].name,
 		    r->probes[i].classification);
 		if (verbose)
 			fprintf(fp, "    sent:  %s\n    reply: %s\n",

@@ -78,13 +78,15 @@ static const struct probe_step steps_mail_smtputf8[] = {
 
 /*
  * Cisco doc 113423 (interactive telnet): a command that arrives one
- * character per segment gets each character X-filled by the ASA.
+ * character per segment gets each character X-filled by the ASA.  The
+ * EHLO goes first so that the byte-per-segment NOOP is the last exchange,
+ * the one the report classifies.
  */
 static const struct probe_step steps_segmented[] = {
-	STEP_GREETING,
+	STEP_GREETING, STEP_SEND("EHLO %h\r\n"),
 	{ .kind = PS_SEND, .text = "NOOP\r\n", .split = PSPLIT_BYTE,
 	  .replies = 1 },
-	STEP_SEND("EHLO %h\r\n"), STEP_QUIT, STEP_END
+	STEP_QUIT, STEP_END
 };
 
 /* RFC 2920 3.1: MAIL, RCPT and RSET may go in one group. */

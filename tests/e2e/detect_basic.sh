@@ -51,7 +51,10 @@ for path in sys.argv[1:]:
         for k in ("name", "sent", "reply", "classification"):
             assert k in p, (p["name"], k)
     seg = [p for p in o["probes"] if p["name"] == "segmented"][0]
-    assert seg["sent"].startswith("NOOP\\r\\n"), seg["sent"]
+    assert seg["sent"].startswith("EHLO "), seg["sent"]
+    assert "\\r\\nNOOP\\r\\n" in seg["sent"], seg["sent"]
+    assert seg["classification"].startswith("NOOP -> 250, sent in 6 "
+                                            "segments"), seg
     assert "DATA" not in "".join(p["sent"] for p in o["probes"])
 PY
 mg_pass "JSON report has the keys and every probe; no DATA sent"
@@ -105,8 +108,8 @@ cat >"$MG_TMP/dry.want" <<WANT
 target 127.0.0.1:$lport: host 127.0.0.1 port $lport
 segmented: NOOP sent one byte per TCP segment
   1 wait for the greeting
-  2 send 6 segments: [N] [O] [O] [P] [\r] [\n]; wait 1 reply
-  3 send 1 segment: [EHLO mailguard.invalid\r\n]; wait 1 reply
+  2 send 1 segment: [EHLO mailguard.invalid\r\n]; wait 1 reply
+  3 send 6 segments: [N] [O] [O] [P] [\r] [\n]; wait 1 reply
   4 send 1 segment: [QUIT\r\n]; wait 1 reply
 invalid-verb2: a second random unknown verb
   1 wait for the greeting

@@ -103,9 +103,10 @@ sys.exit(1 if bad else 0)
 PY
 mg_pass "confusion matrix: $ncells cells right"
 
-# Every report classifies mail-8bitmime by its MAIL FROM ... BODY=8BITMIME
-# reply (the probe's subject), and eod-split by the body's fate: under
-# pix-5.1 "no reply", elsewhere "answered".
+# Every report classifies each probe by its subject: mail-8bitmime by the
+# MAIL FROM ... BODY=8BITMIME reply, segmented by the NOOP sent one byte
+# per segment, eod-split by the body's fate: under pix-5.1 "no reply",
+# elsewhere "answered".
 "$MG_PYTHON" - "$MG_TMP/cells" "$MG_TMP/all.json" <<'PY' ||
 import json, sys
 prof = {l.split()[0]: l.split()[1] for l in open(sys.argv[1])}
@@ -118,6 +119,11 @@ for line in open(sys.argv[2]):
         print("%s %s: mail-8bitmime classified %r" % (
             o["target"], prof[o["target"]], c))
         bad += 1
+    c = p.get("segmented", "(missing)")
+    if not c.startswith("NOOP -> ") or "sent in 6 segments" not in c:
+        print("%s %s: segmented classified %r" % (
+            o["target"], prof[o["target"]], c))
+        bad += 1
     e = p.get("eod-split", "(missing)")
     want = ("no reply" if prof[o["target"]].startswith("pix-5.1")
             else "answered")
@@ -128,7 +134,7 @@ for line in open(sys.argv[2]):
 sys.exit(1 if bad else 0)
 PY
     mg_fail "probe classifications"
-mg_pass "mail-8bitmime classified by its MAIL reply, eod-split by the body"
+mg_pass "probes classified by their subject (MAIL, NOOP, end of data)"
 
 # One cell's evidence in text: ASA masks STARTTLS as XXXXXXXA, decoded.
 t=$(awk '$2 == "asa" && $3 == "postfix" { print $1 }' "$MG_TMP/cells")

@@ -331,7 +331,7 @@ test_normal(void **state)
 	}
 	assert_non_null(strstr(g.s2c[1], "250-PIPELINING"));
 	assert_non_null(strstr(g.s2c[2], "500 5.5.1"));
-	/* segmented: NOOP in 6 writes, then EHLO and QUIT in one each */
+	/* segmented: EHLO in one write, NOOP in 6, QUIT in one */
 	assert_int_equal(g.c2s_events[3], 6 + 1 + 1);
 	/* pipelined: EHLO, the group in one write, QUIT */
 	assert_int_equal(g.c2s_events[4], 3);

@@ -41,7 +41,7 @@ static const struct want_case {
 	{ "mail-8bitmime", PROBE_F_DEFAULT, 0, "BODY=8BITMIME",
 	  "BODY=8BITMIME" },
 	{ "mail-smtputf8", PROBE_F_DEFAULT, 0, "SMTPUTF8", "SMTPUTF8" },
-	{ "segmented", PROBE_F_DEFAULT, 0, "NOOP\r\n", "EHLO" },
+	{ "segmented", PROBE_F_DEFAULT, 0, "NOOP\r\n", "NOOP" },
 	{ "pipelined", PROBE_F_DEFAULT, 0, "MAIL FROM:<>\r\nRCPT", NULL },
 	{ "starttls", PROBE_F_DEFAULT | PROBE_F_TLS, 0, NULL, NULL },
 	{ "eod-split", PROBE_F_DATA, PROBE_F_DEFAULT, "\r\n.\r\n",

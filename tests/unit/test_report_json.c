@@ -93,6 +93,7 @@ test_strings(void **state)
 {
 	const struct str_case *c;
 	struct buf b;
+	json_t *j;
 	char *want, one[2];
 	int ch;
 
@@ -106,8 +107,10 @@ test_strings(void **state)
 			fail_msg("%s: got %s want %s", c->name, buf_cstr(&b),
 			    want);
 		free(want);
+		j = json_string(c->s);
 		assert_int_equal(report_json_utf8_ok(c->s, strlen(c->s)),
-		    json_string(c->s) != NULL);
+		    j != NULL);
+		json_decref(j);
 	}
 	/* One special byte (or UTF-8 pair) at every position of plain
 	 * strings up to 40 bytes: the word-at-a-time scan's edges. */

@@ -200,7 +200,8 @@ emu_proxy_read1(struct emu_proxy_conn *c, enum emu_dir d)
 	if (d == EMU_S2C)
 		emu_proxy_track(c, rb + hl, (size_t)n);
 	/* Held bytes go in front of the new ones (emu_rewrite.h USE). */
-	memcpy(rb, c->hold[d].data, hl);
+	if (hl > 0)
+		memcpy(rb, c->hold[d].data, hl);
 	buf_reset(&c->hold[d]);
 	if (emu_proxy_segment(c, d, rb, hl + (size_t)n) == -1)
 		return 0;

@@ -277,7 +277,7 @@ static const struct rw_case {
 	{ "off: BDAT chunk not inspected", "off",
 	  { { S, "220 x\r\n" }, { C, "BDAT 6 LAST\r\nab\r\ncdQUIT\r\n" } },
 	  NULL, NULL, NULL, 0, 0, EMU_LOG_ID__COUNT },
-	{ "pix-5.1: split end of data swallowed (CSCds90792)", "pix-5.1",
+	{ "pix-5.1: split end of data not forwarded (CSCds90792)", "pix-5.1",
 	  { { S, "220 x\r\n" }, { C, "DATA\r\n" }, { S, "354 go\r\n" },
 	    { C, "body\r\n." }, { C, "\r\n" } },
 	  "DATA\r\nbody\r\n.", "220 *\r\n354 go\r\n", NULL, 0, 0,

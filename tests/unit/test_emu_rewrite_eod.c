@@ -46,8 +46,10 @@ feed(struct emu_conn *c, struct buf *held, int dir, const uint8_t *p,
 
 	assert_non_null(b);
 	assert_non_null(orig);
-	memcpy(b, held->data, held->len);
-	memcpy(b + held->len, p, n);
+	if (held->len > 0)
+		memcpy(b, held->data, held->len);
+	if (n > 0)
+		memcpy(b + held->len, p, n);
 	memcpy(orig, b, len);
 	buf_reset(held);
 	emu_actions_init(&act);

@@ -190,6 +190,16 @@ fingerprint pix-5.1-eod-bug-noop-args
   effect eod-duplicates esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp
 end
 
+fingerprint pix-vrfy-refused
+  family pix
+  generation pix-6.3
+  weight 20
+  match greeting.class != clear
+  match greeting.class != smtp-sink
+  match verb.VRFY.same_as_unknown == 1
+  ref "ref 2: PIX fixup (4.2-6.3) and Mailguard (4.0/4.1) pass only the seven RFC 821 4.5.1 commands; VRFY is not one, though RFC 5321 4.5.1 requires every server to implement it and an ASA passes it (its fifteen): VRFY coming back exactly like an unknown verb (X-filled, NOOP'd or answered OK) behind a masked banner is the box refusing it. Any PIX generation; the heavier fingerprints name it"
+end
+
 # ------------------------------------------------------------- ASA inspect esmtp
 fingerprint asa-banner-mask
   family asa

@@ -234,11 +234,42 @@ sc_server(enum scen sc, struct fx_server *s)
 	}
 }
 
+/*
+ * The reply to "VRFY postmaster" (probe verb-vrfy) where a scenario has
+ * one: passed by a clean path and the ASA (one of its fifteen), refused
+ * like an unknown verb by a PIX (not one of the RFC 821 seven).
+ */
+static const char *
+sc_vrfy(enum scen sc)
+{
+	switch (sc) {
+	case SC_CLEAN:
+		return "S252 2.0.0 postmaster\r\n";
+	case SC_ASA:
+		return "S252 2.5.2 Cannot VRFY user; try RCPT to attempt "
+		    "delivery\r\n";
+	case SC_PIX44:
+		return SM_XQ("XXXXXXXXXXXXXXX");	/* X-fill */
+	case SC_PIX63:
+		return SM_NOOP;				/* NOOP rewrite */
+	case SC_PIX63_STAR_ARGS:
+		return "S500 5.5.1 Invalid command: Command does not accept "
+		    "arguments\r\n";
+	case SC_EHLOREFUSE:
+		/* A server with an intact banner that lacks VRFY (against
+		 * RFC 5321 4.5.1) is still no PIX. */
+		return "S500 Command unrecognized\r\n";
+	default:
+		return NULL;
+	}
+}
+
 /* Transcripts for a scenario: a probe run, or one capture session. */
 static size_t
 sc_transcripts(enum scen sc, struct transcript **t)
 {
 	struct fx_server s;
+	size_t n;
 
 	sc_server(sc, &s);
 	if (sc == SC_HELO_CAPTURE) {
@@ -257,7 +288,12 @@ sc_transcripts(enum scen sc, struct transcript **t)
 		    "CQUIT\r\n", "S221 bye\r\n", NULL });
 		return 1;
 	}
-	return fx_probes(&s, t);
+	n = fx_probes(&s, t);
+	if (sc_vrfy(sc) != NULL && n < FX_MAX)
+		t[n++] = fx_script("verb-vrfy", (const char *const[]){
+		    s.greeting, "CVRFY postmaster\r\n", sc_vrfy(sc),
+		    "CQUIT\r\n", "S221 bye\r\n", NULL });
+	return n;
 }
 
 static struct fp_db *g_db;
@@ -334,6 +370,10 @@ static const struct fp_case {
 	  .neg = SC_PIX63_STAR },
 	{ .fp = "pix-star-banner-noop", .pos = SC_PIX63_STAR, .neg = SC_ASA },
 	{ .fp = "pix-ehlo-xquoted", .pos = SC_PIX44, .neg = SC_ASA },
+	{ .fp = "pix-vrfy-refused", .pos = SC_PIX44, .neg = SC_ASA },
+	{ .fp = "pix-vrfy-refused", .pos = SC_PIX63, .neg = SC_EHLOREFUSE },
+	{ .fp = "pix-vrfy-refused", .pos = SC_PIX63_STAR_ARGS,
+	  .neg = SC_CLEAN },
 	{ .fp = "pix-5.1-eod-bug", .pos = SC_PIX51, .neg = SC_PIX63 },
 	{ .fp = "pix-5.1-eod-bug-noop", .pos = SC_PIX51, .neg = SC_PIX63 },
 	{ .fp = "pix-5.1-eod-bug-noop-args", .pos = SC_PIX51_STAR_ARGS,
@@ -413,8 +453,8 @@ static const struct verdict_case {
 	{ SC_PIX63, FP_FAM_PIX, "pix-6.3", 60 },
 	{ SC_PIX63X, FP_FAM_PIX, "pix-6.3", 60 },
 	{ SC_PIX51, FP_FAM_PIX, "pix-5.1", 80 },
-	{ SC_PIX44, FP_FAM_PIX, "pix-4.4", 60 },
-	{ SC_PIX63_STAR_ARGS, FP_FAM_PIX, "pix-6.3", 50 },
+	{ SC_PIX44, FP_FAM_PIX, "pix-4.4", 90 },
+	{ SC_PIX63_STAR_ARGS, FP_FAM_PIX, "pix-6.3", 70 },
 	{ SC_PIX51_STAR_ARGS, FP_FAM_PIX, "pix-5.1", 80 },
 	{ SC_PIX44ML, FP_FAM_PIX, "pix-4.4", 50 },
 	{ SC_PIX41CMAP, FP_FAM_PIX, "pix-4.1", 50 },

@@ -99,6 +99,30 @@ report_xquoted(const struct dialog_exchange *x)
 	    best > sent;
 }
 
+/* Decimal v appended to b, as "%llu" / "%lld" print it (no printf: the
+ * capture analyzer builds a report per session). */
+static void
+report_unum(struct buf *b, unsigned long long v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+static void
+report_snum(struct buf *b, long long v)
+{
+	if (v < 0) {
+		buf_append(b, "-", 1);
+		report_unum(b, 0ULL - (unsigned long long)v);
+	} else
+		report_unum(b, (unsigned long long)v);
+}
+
 /* One line saying what a probe's connection showed. */
 static char *
 report_classify(const struct dialog *d)
@@ -125,9 +149,10 @@ report_classify(const struct dialog *d)
 		    d->server_fin ? "closed" : d->timeout ? "timeout" :
 		    "nothing");
 	else {
-		buf_printf(&b, "%s -> ", x->verb[0] ? x->verb : "(empty)");
+		buf_append_str(&b, x->verb[0] ? x->verb : "(empty)");
+		buf_append_str(&b, " -> ");
 		if (x->has_reply)
-			buf_printf(&b, "%d", x->reply.code);
+			report_snum(&b, x->reply.code);
 		else
 			buf_printf(&b, "no reply (%s)",
 			    dialog_end_name(x->end));
@@ -140,12 +165,17 @@ report_classify(const struct dialog *d)
 				    l.n, l.nmasked);
 			smtp_ext_list_free(&l);
 		}
-		if (x->segments > 1)
-			buf_printf(&b, ", sent in %u segments", x->segments);
-		if (x->has_body)
-			buf_printf(&b, ", body %llu bytes -> %s",
-			    (unsigned long long)x->body_bytes,
-			    x->has_body_reply ? "answered" : "no reply");
+		if (x->segments > 1) {
+			buf_append_str(&b, ", sent in ");
+			report_unum(&b, x->segments);
+			buf_append_str(&b, " segments");
+		}
+		if (x->has_body) {
+			buf_append_str(&b, ", body ");
+			report_unum(&b, x->body_bytes);
+			buf_append_str(&b, x->has_body_reply ?
+			    " bytes -> answered" : " bytes -> no reply");
+		}
 		if (x->eod_split)
 			buf_append_str(&b, " (end-of-data split)");
 	}
@@ -174,9 +204,11 @@ report_sent(const struct dialog *d)
 	buf_init(&b, MG_REPORT_TEXT_MAX + 64);
 	for (i = 0; i < d->nex && b.len < MG_REPORT_TEXT_MAX; i++) {
 		escape_wire(&b, d->ex[i].line, d->ex[i].linelen, ESCAPE_TERM);
-		if (d->ex[i].has_body)
-			buf_printf(&b, "[message body: %llu bytes]",
-			    (unsigned long long)d->ex[i].body_bytes);
+		if (d->ex[i].has_body) {
+			buf_append_str(&b, "[message body: ");
+			report_unum(&b, d->ex[i].body_bytes);
+			buf_append_str(&b, " bytes]");
+		}
 	}
 	if (i < d->nex)
 		buf_append_str(&b, "...");
@@ -583,9 +615,14 @@ report_from_capture_session(const struct fp_db *db, struct transcript *t,
     size_t session_index)
 {
 	struct report *r;
+	struct buf b;
 	char *target;
 
-	target = xasprintf("session %zu", session_index);
+	buf_init(&b, 64);
+	buf_append_str(&b, "session ");
+	report_unum(&b, session_index);
+	target = xstrdup(buf_cstr(&b));
+	buf_free(&b);
 	r = report_from_probes(db, target, t->server, t->sport, &t, 1);
 	free(target);
 	r->is_capture = 1;

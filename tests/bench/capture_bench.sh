@@ -11,8 +11,10 @@
 #   1b. tests/bench/pcap_loop -c FILE (mailguard's capture pipeline alone:
 #      decode, flows, reassembly, sessions; no judging)
 #   2. tshark -r FILE -Y smtp -T fields -e smtp.req.command
-#   3. mailguard-detect -r FILE --json
-# and prints wall time, CPU time and peak RSS of each, the ratios, and
+#   3. mailguard-detect -r FILE --json (judging on worker threads, the
+#      default), and again with MG_ANALYZE_THREADS=0 (judging inline)
+# and prints wall time, CPU time and peak RSS of each, the ratios, the
+# load average before and after (the machine may be shared), and
 # whether every session got the verdict the generator intended.  Then it
 # doubles the file and runs mailguard-detect again: peak RSS must stay
 # flat.  Figures go to docs/benchmarks.md by hand (with this command).
@@ -57,7 +59,11 @@ cmds = [
     ("tshark -Y smtp -T fields", ["tshark", "-r", f, "-Y", "smtp", "-T",
                                   "fields", "-e", "smtp.req.command"]),
     ("mailguard-detect --json", [det, "-r", f, "--json"]),
+    ("mailguard-detect, 0 threads", ["env", "MG_ANALYZE_THREADS=0", det,
+                                     "-r", f, "--json"]),
 ]
+print("CPUs online %d, load average before: %.2f %.2f %.2f"
+      % ((os.cpu_count() or 0,) + os.getloadavg()))
 res = {}
 for name, argv in cmds:
     out = os.path.join(work, "cmd%d.out" % len(res))
@@ -97,6 +103,10 @@ if summary:
           {k: v for k, v in summary["evictions"].items() if v},
           summary["reassembly"]))
 
+same = open(res[cmds[3][0]][3], "rb").read() == \
+    open(res[cmds[4][0]][3], "rb").read()
+print("threaded and inline outputs identical: %s" % ("yes" if same else "NO"))
+print("load average after: %.2f %.2f %.2f" % os.getloadavg())
 out2 = os.path.join(work, "double.out")
 w2, c2, r2, rc2, _ = measure([det, "-r", f2, "--json"], out2)
 print("\ndoubled file %.1f MB: mailguard-detect wall %.2f s, cpu %.2f s, "

@@ -37,6 +37,10 @@ struct smtp_ext {
 	char	 keyword[SMTP_EXT_KEYWORD_MAX]; /* as sent, NUL-terminated;
 					 * "AUTH=" for the old form */
 	size_t	 kwlen;		/* bytes on the wire (before any cut) */
+	size_t	 toklen;	/* the whole first token, up to the first
+				 * SP: = kwlen except in the old "KW=PARAM"
+				 * form, which a mask covers whole
+				 * ("X-EXPS=LOGIN" -> 12 bytes masked) */
 	char	*params;	/* after the keyword's SP, owned, NUL-term. */
 	size_t	 params_len;
 	int	 masked;	/* X+[A-Z] */

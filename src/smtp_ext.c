@@ -179,6 +179,7 @@ smtp_ext_line(struct smtp_ext *e, const char *t, size_t len)
 	if (kl == 0)
 		e->anomalies |= SMTP_EXT_EMPTY;
 	e->kwlen = kl;
+	e->toklen = tok;
 	copy = kl;
 	if (copy >= sizeof(e->keyword)) {
 		copy = sizeof(e->keyword) - 1;

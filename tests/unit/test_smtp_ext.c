@@ -163,6 +163,42 @@ test_find(void **state)
 	smtp_reply_clear(&r);
 }
 
+/* toklen: the first token whole, which is what an ASA mask covers in the
+ * old "KW=PARAM" form (Exchange 2003's "X-EXPS=LOGIN" -> 12 X). */
+static const struct tok_case {
+	const char	*line;		/* one keyword line */
+	size_t		 kwlen, toklen;
+} tok_cases[] = {
+	{ "X-EXPS=LOGIN", 7, 12 },
+	{ "X-EXPS GSSAPI NTLM LOGIN", 6, 6 },
+	{ "AUTH=LOGIN PLAIN", 5, 10 },
+	{ "SIZE 1000", 4, 4 },
+	{ "XXXXXXXXXXXE", 12, 12 },
+	{ "OK", 2, 2 },
+	{ NULL, 0, 0 }
+};
+
+static void
+test_toklen(void **state)
+{
+	const struct tok_case *c;
+	char wire[128];
+	struct smtp_reply r;
+	struct smtp_ext_list l;
+
+	(void)state;
+	for (c = tok_cases; c->line != NULL; c++) {
+		snprintf(wire, sizeof(wire), "250-mx\r\n250 %s\r\n", c->line);
+		parse_reply(wire, &r);
+		assert_int_equal(smtp_ext_parse(&r, &l), 0);
+		assert_int_equal(l.n, 1);
+		assert_int_equal(l.v[0].kwlen, c->kwlen);
+		assert_int_equal(l.v[0].toklen, c->toklen);
+		smtp_ext_list_free(&l);
+		smtp_reply_clear(&r);
+	}
+}
+
 /* An over-long keyword is cut but its wire length is kept. */
 static void
 test_long_keyword(void **state)
@@ -270,6 +306,7 @@ main(void)
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_long_keyword),
+		cmocka_unit_test(test_toklen),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_fate_and_masked_form),
 	};

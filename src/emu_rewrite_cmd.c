@@ -551,7 +551,7 @@ emu_cmd_tail(struct emu_conn *c, uint8_t *buf, size_t len, size_t vseg,
  * buf: EMU_EOD_GO (nothing special), EMU_EOD_CUT (its CRLF is swallowed),
  * EMU_EOD_HOLD (all of buf, which is that CRLF alone, is held).
  */
-enum { EMU_EOD_IDLE = 0, EMU_EOD_ARMED = 1, EMU_EOD_HELD = 2 };
+enum emu_eod_state { EMU_EOD_IDLE = 0, EMU_EOD_ARMED = 1, EMU_EOD_HELD = 2 };
 enum emu_eod_do { EMU_EOD_GO, EMU_EOD_CUT, EMU_EOD_HOLD };
 
 static enum emu_eod_do

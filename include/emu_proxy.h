@@ -3,7 +3,10 @@
  * connects each to an upstream (HOST:PORT, the original destination with
  * --transparent, or a built-in server personality in the same event loop)
  * and relays the bytes through the rewrite engine (emu_rewrite.h), one
- * read at a time, so segment boundaries reach the engine.  The proxy never
+ * recv() (up to MG_EMU_READ_MAX bytes, emu_proxy_int.h) at a time, so
+ * segment boundaries reach the engine; the engine's output goes straight
+ * out with send(), and only what a full socket does not take is queued
+ * (then the sending side is not read until it drains).  The proxy never
  * changes bytes itself: the engine is the only place inspection lives.
  *
  * Safety invariant: the client only ever sees bytes the upstream sent

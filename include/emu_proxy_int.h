@@ -74,7 +74,7 @@ struct emu_proxy_conn {
 	unsigned long		 id;
 	struct emu_proxy_side	 side[2];
 	int			 up_ok;		/* connected */
-	int			 closing;	/* flush the client, then free */
+	int			 closing;	/* flush the client, free */
 	int			 pass;		/* passthrough (TLS) */
 	struct emu_conn		*ec;
 	struct emu_actions	 act;

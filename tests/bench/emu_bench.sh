@@ -11,6 +11,10 @@
 #      over kept connections (bulk DATA).  A third path, a bare relay
 #      compiled here (no inspection), shows what any extra user-space hop
 #      costs on the same machine (MG_BENCH_REF=0 leaves it out).
+#   C. System calls: `strace -c -f` attached to a fresh emulator during
+#      1,000 A1 messages and 20 A2 messages: calls per message and per MB
+#      (strace slows the emulator down: counts only, no timing).  Skipped
+#      without strace.
 #   B. Memory: 1,000 connections opened through a fresh emulator to
 #      smtp-sink and held open (each waits for smtp-sink's 220 through the
 #      proxy; at the end every one sends NOOP and must get 250), with the
@@ -25,7 +29,8 @@
 # Env: MG_BENCH_PAIRS (5), MG_BENCH_MSGS (5000), MG_BENCH_SESSIONS (20),
 #      MG_BENCH_SIZE (10240 payload bytes), MG_BENCH_PROFILE (asa),
 #      MG_BENCH_CONNS (1000), MG_BENCH_CYCLES (3 rounds of part B),
-#      MG_BENCH_A=0 / MG_BENCH_B=0 skip a part, MG_BENCH_BULK=0 skips A2.
+#      MG_BENCH_A=0 / MG_BENCH_B=0 / MG_BENCH_C=0 skip a part,
+#      MG_BENCH_BULK=0 skips A2.
 set -u
 build=$(cd "${1:-.}" && pwd)
 EMULATE=$build/mailguard-emulate
@@ -344,6 +349,47 @@ fi
 echo "emulator log lines during part A: $(wc -l <"$tmp/emu.a.log")" \
     "(1 = only its start line: no upstream failure, no drop)"
 echo "== uptime after part A: $(uptime)"
+fi
+
+# strace_run TAG SESSIONS MSGS SIZE [-d]: smtp-source through a fresh
+# emulator with strace -c attached; prints its summary and the calls per
+# message.
+strace_run()
+{
+	local tag=$1 s=$2 m=$3 l=$4 d=${5:-} spid n=0 total
+	start_emu "c$tag"
+	strace -c -f -o "$tmp/strace.$tag" -p "$EMU_PID" 2>/dev/null &
+	spid=$!
+	pids="$pids $spid"
+	until [ "$(awk '/^TracerPid:/ { print $2 }' \
+	    "/proc/$EMU_PID/status")" != 0 ]; do
+		n=$((n + 1))
+		[ $n -lt 300 ] ||
+		    { echo "emu_bench: strace did not attach"; exit 1; }
+		sleep 0.05
+	done
+	smtp-source -s "$s" -m "$m" -l "$l" $d -M bench.example \
+	    -f from@bench.example -t to@bench.example "127.0.0.1:$EMU_PORT" \
+	    >"$tmp/source.out" 2>&1 || { echo "emu_bench: smtp-source" \
+	    "under strace failed"; cat "$tmp/source.out"; exit 1; }
+	kill -INT "$spid"
+	wait "$spid" 2>/dev/null
+	kill "$EMU_PID"
+	wait "$EMU_PID" 2>/dev/null
+	total=$(awk '$NF == "total" { print $4 }' "$tmp/strace.$tag")
+	sed -n '1,/^100.00/p' "$tmp/strace.$tag"
+	awk -v t="$total" -v m="$m" -v l="$l" -v g="$tag" 'BEGIN {
+	    printf "%s system calls: %d for %d messages: %.1f per message," \
+		" %.1f per MB of payload\n", g, t, m, t / m,
+		t / (m * l / 1e6) }'
+}
+
+if [ "${MG_BENCH_C:-1}" != 0 ] && command -v strace >/dev/null; then
+echo "== C. system calls of mailguard-emulate (strace -c -f -p)"
+echo "== C1. smtp-source -s 20 -m 1000 -l 10240"
+strace_run C1 20 1000 10240
+echo "== C2. smtp-source -s 4 -m 20 -l 4000000 -d"
+strace_run C2 4 20 4000000 -d
 fi
 
 if [ "${MG_BENCH_B:-1}" != 0 ]; then

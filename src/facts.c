@@ -139,21 +139,32 @@ facts_free(struct facts *fs)
 	memset(fs, 0, sizeof(*fs));
 }
 
-/* FNV-1a over the name: the matcher looks facts up thousands of times. */
+/* Hash of a fact name, eight bytes at a time (the matcher looks facts
+ * up hundreds of times per session; names are 10 to 40 bytes). */
 static uint32_t
 facts_hash(const char *name)
 {
-	uint32_t h = 2166136261u;
+	size_t n = strlen(name), i;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
-	for (; *name != '\0'; name++)
-		h = (h ^ (uint8_t)*name) * 16777619u;
-	return h;
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, name + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	if (i < n) {
+		w = 0;
+		memcpy(&w, name + i, n - i);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	}
+	h ^= h >> 29;
+	return (uint32_t)h;
 }
 
 static void
-facts_index_put(struct facts *fs, size_t slot)
+facts_index_put(struct facts *fs, size_t slot, uint32_t h)
 {
-	size_t m = fs->hsize - 1, i = facts_hash(fs->f[slot].name) & m;
+	size_t m = fs->hsize - 1, i = h & m;
 
 	while (fs->hidx[i] != 0)
 		i = (i + 1) & m;
@@ -169,11 +180,12 @@ facts_index_grow(struct facts *fs)
 	fs->hsize = fs->size * 2;
 	fs->hidx = xcalloc(fs->hsize, sizeof(*fs->hidx));
 	for (i = 0; i < fs->n; i++)
-		facts_index_put(fs, i);
+		facts_index_put(fs, i, facts_hash(fs->f[i].name));
 }
 
+/* The fact named name (hash h), or NULL. */
 static struct fact *
-facts_find(const struct facts *fs, const char *name)
+facts_find_h(const struct facts *fs, const char *name, uint32_t h)
 {
 	size_t m, i;
 	uint32_t v;
@@ -181,10 +193,17 @@ facts_find(const struct facts *fs, const char *name)
 	if (fs->hsize == 0)
 		return NULL;
 	m = fs->hsize - 1;
-	for (i = facts_hash(name) & m; (v = fs->hidx[i]) != 0; i = (i + 1) & m)
+	for (i = h & m; (v = fs->hidx[i]) != 0; i = (i + 1) & m)
 		if (strcmp(fs->f[v - 1].name, name) == 0)
 			return &fs->f[v - 1];
 	return NULL;
+}
+
+static struct fact *
+facts_find(const struct facts *fs, const char *name)
+{
+	return fs->hsize == 0 ? NULL : facts_find_h(fs, name,
+	    facts_hash(name));
 }
 
 /* The slot for name: existing (when replace) or new; NULL to keep. */
@@ -193,8 +212,9 @@ facts_slot(struct facts *fs, const char *name, int replace)
 {
 	struct fact *f;
 	size_t len;
+	uint32_t h = facts_hash(name);
 
-	if ((f = facts_find(fs, name)) != NULL)
+	if ((f = facts_find_h(fs, name, h)) != NULL)
 		return replace ? f : NULL;	/* value reused or replaced */
 	if (fs->n >= MG_FACTS_MAX ||
 	    (len = strlen(name)) >= MG_FACT_NAME_MAX) {
@@ -209,7 +229,7 @@ facts_slot(struct facts *fs, const char *name, int replace)
 	f = &fs->f[fs->n++];
 	memset(f, 0, sizeof(*f));
 	memcpy(f->name, name, len + 1);
-	facts_index_put(fs, fs->n - 1);
+	facts_index_put(fs, fs->n - 1, h);
 	return f;
 }
 

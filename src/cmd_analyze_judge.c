@@ -18,6 +18,9 @@ enum {
 	CA_JOB_DONE,		/* judged, waiting for its commit */
 };
 
+/* Idle workers are woken once this many jobs wait (or the submitter
+ * must wait itself): a wake-up per session costs more than judging it. */
+#define CA_JUDGE_WAKE_BATCH	8
 /* A JSON buffer that grew past this is released after its commit. */
 #define CA_JUDGE_JSON_KEEP	(1024 * 1024)
 
@@ -35,6 +38,7 @@ struct ca_judge {
 	uint64_t		 bytes;		/* stream bytes in the queue */
 	int			 stop;
 	int			 waiting;	/* submitter waits for DONE */
+	size_t			 idle;		/* workers waiting for work */
 	size_t			 done_since;	/* DONE since it began waiting */
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 work;		/* a job was queued / stop */
@@ -85,8 +89,11 @@ ca_judge_worker(void *arg)
 
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
-		while (j->take == j->tail && !j->stop)
+		while (j->take == j->tail && !j->stop) {
+			j->idle++;
 			pthread_cond_wait(&j->work, &j->mu);
+			j->idle--;
+		}
 		if (j->take == j->tail)
 			break;		/* stop, and nothing left */
 		job = &j->jobs[j->take++ % CA_JUDGE_QUEUE];
@@ -200,6 +207,9 @@ ca_judge_drain(struct ca_judge *j, int block, int all)
 		    (j->tail > j->head && j->bytes >= CA_JUDGE_BYTES_MAX);
 		if (!block || (all ? j->head == j->tail : !full))
 			break;
+		/* About to wait: every queued job must have a worker. */
+		if (j->idle > 0 && j->take < j->tail)
+			pthread_cond_broadcast(&j->work);
 		j->waiting = 1;
 		j->done_since = 0;
 		pthread_cond_wait(&j->done, &j->mu);
@@ -240,7 +250,8 @@ ca_judge_submit(struct ca_judge *j)
 	job->state = CA_JOB_QUEUED;
 	j->bytes += ca_job_bytes(job);
 	j->tail++;
-	pthread_cond_signal(&j->work);
+	if (j->idle > 0 && j->tail - j->take >= CA_JUDGE_WAKE_BATCH)
+		pthread_cond_signal(&j->work);
 	pthread_mutex_unlock(&j->mu);
 	/* Keep output flowing and memory low between waits. */
 	ca_judge_drain(j, 0, 0);

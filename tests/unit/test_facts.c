@@ -336,6 +336,45 @@ test_facts_segmentation_invariant(void **state)
 	fx_free(u, n);
 }
 
+/* facts_cat: parts joined, NULL skipped, cut to size - 1. */
+static const struct cat_case {
+	const char	*a, *b, *c;
+	size_t		 size;
+	const char	*want;
+} cat_cases[] = {
+	{ "verb.", "AUTH", ".code", 64, "verb.AUTH.code" },
+	{ "ehlo.kw.", NULL, "SIZE", 64, "ehlo.kw.SIZE" },
+	{ NULL, NULL, NULL, 8, "" },
+	{ "", "", "x", 8, "x" },
+	{ "abc", "def", "ghi", 5, "abcd" },
+	{ "abc", "def", "ghi", 4, "abc" },
+	{ "abc", "def", "ghi", 1, "" },
+	{ "abc", "def", "ghi", 10, "abcdefghi" },
+	{ "abc", "def", "ghi", 9, "abcdefgh" },
+	{ NULL, NULL, NULL, 0, NULL },
+};
+
+static void
+test_facts_cat(void **state)
+{
+	const struct cat_case *c;
+	char out[64];
+
+	(void)state;
+	for (c = cat_cases; c->want != NULL; c++) {
+		memset(out, 'Z', sizeof(out));
+		assert_ptr_equal(facts_cat(out, c->size, c->a, c->b, c->c),
+		    out);
+		assert_string_equal(out, c->want);
+		/* Nothing written past size. */
+		if (c->size < sizeof(out))
+			assert_int_equal(out[c->size], 'Z');
+	}
+	out[0] = 'Z';
+	facts_cat(out, 0, "abc", NULL, NULL);
+	assert_int_equal(out[0], 'Z');
+}
+
 int
 main(void)
 {
@@ -345,6 +384,7 @@ main(void)
 		cmocka_unit_test(test_tls_compare),
 		cmocka_unit_test(test_drops_eod_pipelining),
 		cmocka_unit_test(test_table_and_known),
+		cmocka_unit_test(test_facts_cat),
 		cmocka_unit_test(test_facts_segmentation_invariant),
 	};
 

@@ -56,16 +56,19 @@ facts_cat(char *dst, size_t size, const char *a, const char *b,
     const char *c)
 {
 	const char *parts[3] = { a, b, c };
-	const char *p;
-	size_t i, n = 0;
+	size_t i, n = 0, l;
 
-	if (size == 0)
-		return dst;
-	/* Byte by byte: the parts are a few words (no strlen+memcpy). */
-	for (i = 0; i < 3; i++)
-		for (p = parts[i]; p != NULL && *p != '\0' && n + 1 < size;)
-			dst[n++] = *p++;
-	dst[n] = '\0';
+	for (i = 0; i < 3 && size > 0; i++) {
+		if (parts[i] == NULL)
+			continue;
+		l = strlen(parts[i]);
+		if (l > size - 1 - n)
+			l = size - 1 - n;
+		memcpy(dst + n, parts[i], l);
+		n += l;
+	}
+	if (size > 0)
+		dst[n] = '\0';
 	return dst;
 }
 

@@ -39,7 +39,7 @@ struct ca_judge {
 	int			 stop;
 	int			 waiting;	/* submitter waits for DONE */
 	size_t			 idle;		/* workers waiting for work */
-	size_t			 done_since;	/* DONE since it began waiting */
+	size_t			 done_since;	/* DONE since it waits */
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 work;		/* a job was queued / stop */
 	pthread_cond_t		 done;		/* a job was judged */

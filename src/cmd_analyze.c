@@ -31,6 +31,9 @@
 #define CA_EXIT_INCONCLUSIVE	3
 /* Distinct servers listed in the summary; the rest are counted. */
 #define CA_SERVERS_MAX		64
+/* stdout buffer when it is not a terminal: the JSON of 50,000 sessions is
+ * 136 MB, 33,000 write calls with stdio's 4 KiB. */
+#define CA_STDOUT_BUF		(256 * 1024)
 /* Sessions kept per file for the two-capture comparison. */
 #define CA_KEEP_MAX		4096
 
@@ -66,6 +69,8 @@ struct ca_run {
 	uint64_t	 kept_dropped;
 	struct ca_judge	*judge;		/* one file: judging queue */
 };
+
+static char ca_stdout_buf[CA_STDOUT_BUF];
 
 void
 cmd_analyze_usage(FILE *fp)
@@ -671,6 +676,12 @@ cmd_analyze(int argc, char **argv)
 			cmd_analyze_usage(stderr);
 		return rc < 0 ? CA_EXIT_USAGE : CA_EXIT_NONE;
 	}
+	/* Nothing written to stdout yet (setvbuf must come first); glibc
+	 * ignores the size unless given the buffer, which must outlive
+	 * stdout (static). */
+	if (!isatty(fileno(stdout)))
+		(void)setvbuf(stdout, ca_stdout_buf, _IOFBF,
+		    sizeof(ca_stdout_buf));
 	if (o.nfiles == 2) {
 		status = ca_two(&o, stdout);
 		free(o.filter);

@@ -52,6 +52,7 @@ struct pcap_in {
 	uint64_t		 recno;
 	uint64_t		 bytes;
 	uint64_t		 skipped[PCAP_SKIP__COUNT];
+	char			*iobuf;		/* stdio buffer of our fopen */
 };
 
 static const char *const skip_names[PCAP_SKIP__COUNT] = {
@@ -324,7 +325,8 @@ pcap_in_setup(pcap_t *pc, const char *name, const char *filter,
 struct pcap_in *
 pcap_in_open(const char *path, const char *filter, char *errbuf)
 {
-	char pe[PCAP_ERRBUF_SIZE];
+	char pe[PCAP_ERRBUF_SIZE], *iobuf;
+	struct pcap_in *in;
 	pcap_t *pc;
 	FILE *fp;
 
@@ -336,8 +338,15 @@ pcap_in_open(const char *path, const char *filter, char *errbuf)
 			    path, strerror(errno));
 			return NULL;
 		}
-		(void)setvbuf(fp, NULL, _IOFBF, PCAP_IN_READ_BUF);
-		return pcap_in_fopen(fp, path, filter, errbuf);
+		/* glibc ignores the size unless given the buffer. */
+		iobuf = xmalloc(PCAP_IN_READ_BUF);
+		(void)setvbuf(fp, iobuf, _IOFBF, PCAP_IN_READ_BUF);
+		if ((in = pcap_in_fopen(fp, path, filter, errbuf)) == NULL) {
+			free(iobuf);	/* fp closed already */
+			return NULL;
+		}
+		in->iobuf = iobuf;	/* freed after pcap_close */
+		return in;
 	}
 	pc = pcap_open_offline_with_tstamp_precision(path,
 	    PCAP_TSTAMP_PRECISION_MICRO, pe);
@@ -381,6 +390,7 @@ pcap_in_free(struct pcap_in *in)
 	if (in->have_filter)
 		pcap_freecode(&in->prog);
 	pcap_close(in->pc);
+	free(in->iobuf);
 	free(in);
 }
 

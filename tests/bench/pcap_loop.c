@@ -65,9 +65,11 @@ loop_pipeline(const char *path)
 int
 main(int argc, char **argv)
 {
+	static char iobuf[256 * 1024];
 	char err[PCAP_ERRBUF_SIZE];
 	struct loop_acc a = { 0, 0, 0 };
 	pcap_t *pc;
+	FILE *fp;
 
 	if (argc == 3 && strcmp(argv[1], "-c") == 0)
 		return loop_pipeline(argv[2]);
@@ -75,7 +77,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: pcap_loop [-c] FILE\n");
 		return 2;
 	}
-	if ((pc = pcap_open_offline(argv[1], err)) == NULL) {
+	/* The same 256 KiB stdio buffer mailguard's reader uses
+	 * (src/pcap_in.c): the baseline gets every advantage. */
+	if ((fp = fopen(argv[1], "rb")) == NULL) {
+		perror(argv[1]);
+		return 2;
+	}
+	(void)setvbuf(fp, iobuf, _IOFBF, sizeof(iobuf));
+	if ((pc = pcap_fopen_offline(fp, err)) == NULL) {
 		fprintf(stderr, "pcap_loop: %s\n", err);
 		return 2;
 	}

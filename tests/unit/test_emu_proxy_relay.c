@@ -64,7 +64,7 @@ rig_conn(struct rig *r)
 }
 
 static void
-rig_start(struct rig *r, const char *profile)
+rig_start_idle(struct rig *r, const char *profile, unsigned idle_sec)
 {
 	struct emu_proxy_cfg cfg;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
@@ -93,6 +93,7 @@ rig_start(struct rig *r, const char *profile)
 	assert_int_equal(emu_proxy_parse_addr(up, NULL, 0, 0, &cfg.upstream,
 	    errbuf), 0);
 	cfg.have_upstream = 1;
+	cfg.idle_sec = idle_sec;
 	r->px = emu_proxy_new(&cfg, errbuf);
 	assert_non_null(r->px);
 	assert_int_equal(emu_proxy_parse_addr(emu_proxy_bound(r->px), NULL,
@@ -112,6 +113,12 @@ rig_start(struct rig *r, const char *profile)
 	for (i = 0; i < RIG_WAIT_MS && !rig_conn(r)->up_ok; i++)
 		rig_step(r);
 	assert_true(rig_conn(r)->up_ok);
+}
+
+static void
+rig_start(struct rig *r, const char *profile)
+{
+	rig_start_idle(r, profile, 0);
 }
 
 static void
@@ -387,6 +394,43 @@ test_upstream_dies(void **state)
 	rig_stop(&r);
 }
 
+/* The idle clock restarts with every read (the timer is re-armed lazily
+ * when it fires): a connection busy for longer than the idle time stays,
+ * a silent one is told 421 after it. */
+static void
+test_idle(void **state)
+{
+	static const char bye[] = "421 4.4.2 idle timeout, closing "
+	    "connection\r\n";
+	struct rig r;
+	uint8_t got[128];
+	uint64_t t0, t1;
+	size_t n;
+	int eof;
+
+	(void)state;
+	rig_start_idle(&r, "off", 1);
+	rig_greet(&r);
+	t0 = util_mono_us();
+	while (util_mono_us() - t0 < 2500000) {
+		rig_send(r.cli, "NOOP\r\n");
+		assert_int_equal(rig_read(&r, r.srv, got, 6, &eof), 6);
+		rig_send(r.srv, "250 ok\r\n");
+		assert_int_equal(rig_read(&r, r.cli, got, 8, &eof), 8);
+		(void)poll(NULL, 0, 250);
+	}
+	assert_int_equal(r.px->st.idle_closed, 0);
+	t1 = util_mono_us();
+	n = rig_read(&r, r.cli, got, sizeof(got), &eof);
+	assert_true(eof);
+	assert_int_equal(n, sizeof(bye) - 1);
+	assert_memory_equal(got, bye, n);
+	assert_int_equal(r.px->st.idle_closed, 1);
+	/* about one second of silence, not the 2.5 s since the start */
+	assert_true(util_mono_us() - t1 < 2000000);
+	rig_stop(&r);
+}
+
 int
 main(void)
 {
@@ -395,6 +439,7 @@ main(void)
 		cmocka_unit_test(test_held_at_eof),
 		cmocka_unit_test(test_backpressure),
 		cmocka_unit_test(test_upstream_dies),
+		cmocka_unit_test(test_idle),
 	};
 
 	(void)signal(SIGPIPE, SIG_IGN);

@@ -99,7 +99,9 @@ scenario() {
 	    --upstream "$srv" --hostname mail.example.net ;;
 	esac
 	wait_port "$s"
-	bg fw "$emu" --profile "$prof" --listen 127.0.0.1:"$f" \
+	# $prof is split into words: a profile name and --set options
+	# shellcheck disable=SC2086
+	bg fw "$emu" --profile $prof --listen 127.0.0.1:"$f" \
 	    --upstream 127.0.0.1:"$s"
 	wait_port "$f"
 	bg tdo tcpdump -i lo -U --immediate-mode -s 0 -w "$tmp/o.pcap" "tcp port $f"
@@ -138,4 +140,7 @@ scenario lab-asa-smtpsink asa sink
 scenario lab-pix63-postfix pix-6.3 builtin:postfix
 scenario lab-pix44-sendmail pix-4.4 builtin:sendmail
 scenario lab-pix41-exchange2003 pix-4.1 builtin:exchange2003
-scenario lab-pix51-postfix pix-5.1 builtin:postfix eod_client
+# swallow: the committed capture predates pix-5.1's default "late" (the
+# held CRLF would go out in front of the client's QUIT and draw a late 250)
+scenario lab-pix51-postfix "pix-5.1 --set eod_split_bug=swallow" \
+    builtin:postfix eod_client

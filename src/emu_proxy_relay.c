@@ -194,7 +194,8 @@ emu_proxy_read1(struct emu_proxy_conn *c, enum emu_dir d)
 	}
 	emu_proxy_touch(c);
 	if (c->pass) {
-		emu_proxy_send(c, (enum emu_proxy_sidx)!d, rb, (size_t)n);
+		/* nothing is held once inspection has stopped: hl is 0 */
+		emu_proxy_send(c, (enum emu_proxy_sidx)!d, rb + hl, (size_t)n);
 		return (size_t)n;
 	}
 	if (d == EMU_S2C)

@@ -394,6 +394,41 @@ test_upstream_dies(void **state)
 	rig_stop(&r);
 }
 
+/* asa-allow-tls: after the server's 220 to STARTTLS inspection stops
+ * (108007) and every byte passes as is, both ways. */
+static void
+test_passthrough(void **state)
+{
+	/* refused verbs: X-filled if the engine still looked */
+	static const char tls_c[] = "\x16\x03\x01" "BDAT 1 LAST\r\n"
+	    "goodmorning\r\n";
+	static const char tls_s[] = "\x16\x03\x03" "220-STARTTLS\r\n"
+	    "250 XEXCH50\r\n";
+	struct rig r;
+	uint8_t got[128];
+	uint64_t sent = 0;
+	int eof;
+
+	(void)state;
+	rig_start(&r, "asa-allow-tls");
+	rig_greet(&r);
+	rig_segment(&r, "STARTTLS\r\n", &sent);
+	assert_int_equal(rig_read(&r, r.srv, got, 10, &eof), 10);
+	assert_memory_equal(got, "STARTTLS\r\n", 10);
+	rig_send(r.srv, "220 2.0.0 go ahead\r\n");
+	assert_int_equal(rig_read(&r, r.cli, got, 20, &eof), 20);
+	assert_true(rig_conn(&r)->pass);
+	rig_send(r.cli, tls_c);
+	assert_int_equal(rig_read(&r, r.srv, got, sizeof(tls_c) - 1, &eof),
+	    sizeof(tls_c) - 1);
+	assert_memory_equal(got, tls_c, sizeof(tls_c) - 1);
+	rig_send(r.srv, tls_s);
+	assert_int_equal(rig_read(&r, r.cli, got, sizeof(tls_s) - 1, &eof),
+	    sizeof(tls_s) - 1);
+	assert_memory_equal(got, tls_s, sizeof(tls_s) - 1);
+	rig_stop(&r);
+}
+
 /* The idle clock restarts with every read (the timer is re-armed lazily
  * when it fires): a connection busy for longer than the idle time stays,
  * a silent one is told 421 after it. */
@@ -439,6 +474,7 @@ main(void)
 		cmocka_unit_test(test_held_at_eof),
 		cmocka_unit_test(test_backpressure),
 		cmocka_unit_test(test_upstream_dies),
+		cmocka_unit_test(test_passthrough),
 		cmocka_unit_test(test_idle),
 	};
 

@@ -63,10 +63,12 @@ struct ca_judge;
 
 /*
  * file is the capture name written into each JSON line (json != 0), or
- * unused.  nthreads 0 judges on the caller's thread.
+ * unused.  full: the verdict families (1u << FP_FAM_*) that get a full
+ * report, the rest a brief one (report_from_capture_select(); with json
+ * every family is full).  nthreads 0 judges on the caller's thread.
  */
 struct ca_judge	*ca_judge_new(const struct fp_db *db, int json,
-		    const char *file, size_t nthreads,
+		    unsigned full, const char *file, size_t nthreads,
 		    ca_judge_commit_fn *commit, void *arg);
 /* The next free job, cleared (may commit older jobs, may wait). */
 struct ca_job	*ca_judge_slot(struct ca_judge *j);

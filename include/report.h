@@ -111,6 +111,16 @@ struct report	*report_from_probes(const struct fp_db *db,
 /* One captured session (t->client/server/ports give the addresses). */
 struct report	*report_from_capture_session(const struct fp_db *db,
 		    struct transcript *t, size_t session_index);
+/*
+ * Same, but the full report only when the verdict's family is in full (a
+ * mask of 1u << FP_FAM_*); otherwise a brief one: target, addresses,
+ * ports, verdict and summary with every list empty, exactly what
+ * out_text_summary_line() prints (the analyzer's one line per clean
+ * session, or nothing with -q).  The matcher judges every session alike.
+ */
+struct report	*report_from_capture_select(const struct fp_db *db,
+		    struct transcript *t, size_t session_index,
+		    unsigned full);
 /* From parts already computed (fs and res as fp_match left them). */
 struct report	*report_build(const char *target, const char *address,
 		    uint16_t port, const struct facts *fs,

@@ -467,6 +467,21 @@ ca_file_size(const char *path)
 	return (uint64_t)sb.st_size;
 }
 
+/*
+ * Verdict families whose sessions need the full report: the ones
+ * ca_smtp_session() prints in full (all with -v, interference otherwise,
+ * none with -q); the rest print one summary line and get a brief report.
+ */
+static unsigned
+ca_full_families(const struct ca_opts *o)
+{
+	if (o->json || o->verbose)
+		return ~0u;
+	if (o->quiet)
+		return 0;
+	return 1u << FP_FAM_PIX | 1u << FP_FAM_ASA | 1u << FP_FAM_PROXY;
+}
+
 /* Read one file; 0, or -1 after printing the error line. */
 static int
 ca_read(struct ca_run *r, const char *path, struct capture_stats *st)
@@ -486,8 +501,9 @@ ca_read(struct ca_run *r, const char *path, struct capture_stats *st)
 		co.progress_arg = r;
 	}
 	if (!r->keep)
-		r->judge = ca_judge_new(r->db, r->o->json, path,
-		    ca_judge_threads_default(), ca_commit, r);
+		r->judge = ca_judge_new(r->db, r->o->json,
+		    ca_full_families(r->o), path, ca_judge_threads_default(),
+		    ca_commit, r);
 	c = capture_new(&co, ca_session, r);
 	err[0] = '\0';
 	rc = capture_run(c, path, err);

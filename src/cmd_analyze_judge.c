@@ -27,6 +27,7 @@ enum {
 struct ca_judge {
 	const struct fp_db	*db;
 	int			 json;
+	unsigned		 full;		/* families with full reports */
 	const char		*file;
 	ca_judge_commit_fn	*commit;
 	void			*arg;
@@ -63,8 +64,8 @@ ca_judge_one(const struct ca_judge *j, struct ca_job *job)
 
 	if (job->t == NULL)
 		return;
-	job->rep = report_from_capture_session(j->db, job->t,
-	    (size_t)job->id);
+	job->rep = report_from_capture_select(j->db, job->t,
+	    (size_t)job->id, j->json ? ~0u : j->full);
 	job->family = job->rep->verdict.family;
 	if (!j->json)
 		return;
@@ -128,14 +129,16 @@ ca_judge_threads_default(void)
 }
 
 struct ca_judge *
-ca_judge_new(const struct fp_db *db, int json, const char *file,
-    size_t nthreads, ca_judge_commit_fn *commit, void *arg)
+ca_judge_new(const struct fp_db *db, int json, unsigned full,
+    const char *file, size_t nthreads, ca_judge_commit_fn *commit,
+    void *arg)
 {
 	struct ca_judge *j = xcalloc(1, sizeof(*j));
 	size_t i;
 
 	j->db = db;
 	j->json = json;
+	j->full = full;
 	j->file = file;
 	j->commit = commit;
 	j->arg = arg;

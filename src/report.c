@@ -610,10 +610,31 @@ report_from_probes(const struct fp_db *db, const char *target,
 	return r;
 }
 
-struct report *
-report_from_capture_session(const struct fp_db *db, struct transcript *t,
-    size_t session_index)
+/*
+ * The header fields of a report and its verdict, no lists: all that
+ * out_text_summary_line() prints.
+ */
+static struct report *
+report_brief(const char *target, const char *address, uint16_t port,
+    const struct fp_result *res)
 {
+	struct report *r = xcalloc(1, sizeof(*r));
+
+	r->target = report_dup(target);
+	r->address = report_dup(address);
+	r->port = port;
+	r->verdict = res->verdict;
+	report_summary(r);
+	return r;
+}
+
+struct report *
+report_from_capture_select(const struct fp_db *db, struct transcript *t,
+    size_t session_index, unsigned full)
+{
+	struct facts fs;
+	struct fp_result res;
+	struct dialog *d;
 	struct report *r;
 	struct buf b;
 	char *target;
@@ -623,13 +644,31 @@ report_from_capture_session(const struct fp_db *db, struct transcript *t,
 	report_unum(&b, session_index);
 	target = xstrdup(buf_cstr(&b));
 	buf_free(&b);
-	r = report_from_probes(db, target, t->server, t->sport, &t, 1);
+	/* One dialogue replay feeds the facts and the report. */
+	d = dialog_from_transcript(t);
+	facts_from_dialogs(&d, &t, 1, &fs);
+	fp_match(db, &fs, &res);
+	if (full & (1u << res.verdict.family))
+		r = report_build_d(target, t->server, t->sport, &fs, &res, db,
+		    &t, &d, 1);
+	else
+		r = report_brief(target, t->server, t->sport, &res);
+	fp_result_free(&res);
+	facts_free(&fs);
+	dialog_free(d);
 	free(target);
 	r->is_capture = 1;
 	r->session_index = session_index;
 	r->client = xstrdup(t->client);
 	r->cport = t->cport;
 	return r;
+}
+
+struct report *
+report_from_capture_session(const struct fp_db *db, struct transcript *t,
+    size_t session_index)
+{
+	return report_from_capture_select(db, t, session_index, ~0u);
 }
 
 void

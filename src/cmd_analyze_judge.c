@@ -21,8 +21,9 @@ enum {
 /* Idle workers are woken once this many jobs wait (or the submitter
  * must wait itself): a wake-up per session costs more than judging it. */
 #define CA_JUDGE_WAKE_BATCH	8
-/* A JSON buffer that grew past this is released after its commit. */
-#define CA_JUDGE_JSON_KEEP	(1024 * 1024)
+/* A JSON buffer that grew past this is released after its commit (the
+ * 128 kept ones hold at most 8 MiB). */
+#define CA_JUDGE_JSON_KEEP	(64 * 1024)
 
 struct ca_judge {
 	const struct fp_db	*db;

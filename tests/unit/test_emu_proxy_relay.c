@@ -394,6 +394,39 @@ test_upstream_dies(void **state)
 	rig_stop(&r);
 }
 
+/* asa: a command line over 512 bytes matches the default map's drop
+ * class (108004): both sides are closed, the proxy counts and logs it. */
+static void
+test_drop(void **state)
+{
+	struct rig r;
+	char line[700], logtext[2048];
+	uint8_t got[1024];
+	size_t n;
+	int eof;
+
+	(void)state;
+	rig_start(&r, "asa");
+	rig_greet(&r);
+	memset(line, 'a', sizeof(line));
+	memcpy(line, "HELO ", 5);
+	memcpy(line + sizeof(line) - 3, "\r\n", 3);
+	rig_send(r.cli, line);
+	(void)rig_read(&r, r.cli, got, sizeof(got), &eof);
+	assert_true(eof);
+	(void)rig_read(&r, r.srv, got, sizeof(got), &eof);
+	assert_true(eof);
+	assert_int_equal(r.px->st.dropped, 1);
+	assert_null(rig_conn(&r));
+	assert_int_equal(fflush(r.logfp), 0);
+	rewind(r.logfp);
+	n = fread(logtext, 1, sizeof(logtext) - 1, r.logfp);
+	logtext[n] = '\0';
+	assert_non_null(strstr(logtext, "%ASA-4-108004"));
+	assert_non_null(strstr(logtext, "dropped by profile asa"));
+	rig_stop(&r);
+}
+
 /* asa-allow-tls: after the server's 220 to STARTTLS inspection stops
  * (108007) and every byte passes as is, both ways. */
 static void
@@ -474,6 +507,7 @@ main(void)
 		cmocka_unit_test(test_held_at_eof),
 		cmocka_unit_test(test_backpressure),
 		cmocka_unit_test(test_upstream_dies),
+		cmocka_unit_test(test_drop),
 		cmocka_unit_test(test_passthrough),
 		cmocka_unit_test(test_idle),
 	};

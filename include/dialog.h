@@ -14,6 +14,12 @@
  *  - after DATA is answered 354 the client bytes up to CRLF.CRLF are the
  *    body (RFC 5321 4.1.1.4), counted not parsed, and the reply after it is
  *    that exchange's body_reply; BDAT n takes exactly n bytes (RFC 3030 2);
+ *  - a body reply is "late" (body_late) when the client gave up first:
+ *    after the end of data it waited, with no server byte, for a
+ *    TR_EV_TIMEOUT or for 5 s or more (capture timestamps), then sent its
+ *    next command or closed, and only then the reply came (pix-5.1
+ *    holding the final CRLF of a split end of data, CSCds90792);
+ *    pipelined bytes sent at once (RFC 2920) are never late;
  *  - after a 220 reply to STARTTLS the rest of the connection is TLS
  *    (RFC 3207 4): parsing stops there.  If the client bytes after it are
  *    not a TLS record (first byte 0x16) but look like SMTP text, anomaly
@@ -77,6 +83,8 @@ struct dialog_exchange {
 	int		 has_body_reply;
 	struct smtp_reply body_reply;
 	enum dialog_end	 body_end;
+	int		 body_late;	/* body_reply came after the client
+					 * gave up (see dialog_from_...) */
 };
 
 struct dialog_anomaly {

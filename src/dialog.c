@@ -23,7 +23,20 @@ enum dialog_cmode {
 struct dialog_want {
 	size_t		 ex;
 	int		 body;
+	uint64_t	 ts;		/* when it became owed */
+	int		 timedout;	/* a TR_EV_TIMEOUT while owed */
+	int		 gaveup;	/* client moved on after a silence */
 };
+
+/*
+ * A client that waited this long with no server byte after the end of
+ * data, then sent its next command (QUIT/RSET) or closed, gave up on the
+ * message; a body reply after that is late: pix-5.1 releasing the held
+ * CRLF (CSCds90792, "the sender times out and retries": behaviour
+ * reference section 2, PIX 5.1 - 6.3).  In probe transcripts a
+ * TR_EV_TIMEOUT event says the client waited.
+ */
+#define DIALOG_GIVEUP_US	(5ULL * 1000 * 1000)
 
 #define DIALOG_FIFO_MAX		1024
 #define DIALOG_STASH_MAX	(64 * 1024)
@@ -48,6 +61,8 @@ struct dialog_state {
 	int			 tls_checked;
 	int			 stop;		/* S2C parsing over */
 	int			 saw_connect;
+	uint64_t		 s2c_ts;	/* last server byte */
+	int			 s2c_seen;
 };
 
 static void dialog_client_bytes(struct dialog_state *, const uint8_t *,
@@ -95,7 +110,34 @@ dialog_want(struct dialog_state *s, size_t ex, int body)
 	}
 	s->fifo[s->nfifo].ex = ex;
 	s->fifo[s->nfifo].body = body;
+	s->fifo[s->nfifo].ts = s->ts;
+	s->fifo[s->nfifo].timedout = 0;
+	s->fifo[s->nfifo].gaveup = 0;
 	s->nfifo++;
+}
+
+/*
+ * The client acts at time now (next command or FIN) while body replies
+ * are owed: those it waited for (a TR_EV_TIMEOUT, or DIALOG_GIVEUP_US
+ * with no server byte) are given up.  A pipelined "\r\n.\r\nQUIT\r\n"
+ * (RFC 2920 3.1) has no silence: still answered.
+ */
+static void
+dialog_giveup(struct dialog_state *s, uint64_t now)
+{
+	size_t i;
+	uint64_t since;
+
+	for (i = 0; i < s->nfifo; i++) {
+		if (!s->fifo[i].body)
+			continue;
+		since = s->fifo[i].ts;
+		if (s->s2c_seen && s->s2c_ts > since)
+			since = s->s2c_ts;
+		if (s->fifo[i].timedout || (now >= since &&
+		    now - since >= DIALOG_GIVEUP_US))
+			s->fifo[i].gaveup = 1;
+	}
 }
 
 /* Mark every owed reply as ended by e (first cause wins). */
@@ -165,6 +207,7 @@ dialog_command(struct dialog_state *s, const struct smtp_line *ln,
 	x->segments = segs;
 	x->ts_us = s->line_ts_set ? s->line_ts : s->ts;
 	x->pipelined = s->nfifo > 0;
+	dialog_giveup(s, x->ts_us);
 	x->end = DIALOG_END_NONE;
 	x->body_end = DIALOG_END_NONE;
 	d->nex++;
@@ -317,6 +360,7 @@ dialog_assign(struct dialog_state *s, struct dialog_want w,
 		x->has_body_reply = 1;
 		x->body_reply = *r;
 		x->body_end = DIALOG_END_REPLY;
+		x->body_late = w.gaveup;
 		return;
 	}
 	x->has_reply = 1;
@@ -414,6 +458,8 @@ dialog_data_event(struct dialog_state *s, const struct transcript *t,
 		return;		/* empty, or bytes not kept (transcript cap) */
 	s->d->bytes[e->dir] += e->len;
 	if (e->dir == TR_S2C) {
+		s->s2c_ts = s->ts;
+		s->s2c_seen = 1;
 		dialog_server_bytes(s, base + e->off, (size_t)e->len);
 		return;
 	}
@@ -452,6 +498,7 @@ dialog_event(struct dialog_state *s, const struct transcript *t,
     const struct tr_event *e)
 {
 	struct dialog *d = s->d;
+	size_t i;
 
 	s->ts = e->ts_us;
 	d->connected = 1;
@@ -469,8 +516,10 @@ dialog_event(struct dialog_state *s, const struct transcript *t,
 		if (e->dir == TR_S2C) {
 			d->server_fin = 1;
 			dialog_end_pending(s, DIALOG_END_CLOSED);
-		} else
+		} else {
 			d->client_fin = 1;
+			dialog_giveup(s, s->ts);
+		}
 		break;
 	case TR_EV_RST:
 		if (e->dir == TR_S2C)
@@ -482,6 +531,8 @@ dialog_event(struct dialog_state *s, const struct transcript *t,
 	case TR_EV_TIMEOUT:
 		d->timeout = 1;
 		dialog_end_pending(s, DIALOG_END_TIMEOUT);
+		for (i = 0; i < s->nfifo; i++)
+			s->fifo[i].timedout = 1;
 		break;
 	case TR_EV_TLS:
 		/* The prober did the handshake: nothing after is SMTP. */

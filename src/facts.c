@@ -30,7 +30,7 @@ static const char *const facts_exact[] = {
 	"tls.ok", "tls.kw_masked_outside", "tls.kw_missing_outside",
 	"tls.kw_xmasked_outside", "tls.greeting_diff", "tls.inner.ehlo.code",
 	"tls.inner.keywords",
-	"eod_split.code", "eod_split.answered",
+	"eod_split.code", "eod_split.answered", "eod_split.late",
 	"data.code", "anomalies.total",
 	NULL
 };

@@ -257,6 +257,45 @@ facts_mail(struct facts *fs, const struct dialog_exchange *x,
 		facts_exchange(fs, "mail.smtputf8", x, source);
 }
 
+/*
+ * A body whose "\r\n." and final "\r\n" came in separate segments
+ * (CSCds90792 trigger, behaviour reference section 2, PIX 5.1 - 6.3): was
+ * it answered before the client gave up?  A late reply (dialog.h) is not
+ * an answer: the sender already timed out and will send it again.
+ */
+static void
+facts_eod_split(struct facts *fs, const struct dialog_exchange *x,
+    const char *source)
+{
+	struct buf b;
+	char *line;
+	int answered = x->has_body_reply && !x->body_late;
+
+	facts_set_int(fs, "eod_split.code", x->has_body_reply ?
+	    x->body_reply.code : 0, 0);
+	facts_set_int(fs, "eod_split.answered", answered, 0);
+	facts_set_int(fs, "eod_split.late", x->body_late, 0);
+	buf_init(&b, MG_FACT_VALUE_MAX * 4);
+	buf_append_str(&b, "body ");
+	buf_printf(&b, "%llu", (unsigned long long)x->body_bytes);
+	buf_append_str(&b, " bytes, '\\r\\n.' and '\\r\\n' in separate "
+	    "segments -> ");
+	if (x->has_body_reply) {
+		line = facts_reply_line(&x->body_reply);
+		buf_append_str(&b, line);
+		free(line);
+		if (x->body_late)
+			buf_append_str(&b, " only after the client gave up "
+			    "(late)");
+	} else {
+		buf_append_str(&b, "no reply (");
+		buf_append_str(&b, dialog_end_name(x->body_end));
+		buf_append_str(&b, ")");
+	}
+	facts_set_evidence(fs, "eod_split.answered", buf_cstr(&b), source);
+	buf_free(&b);
+}
+
 static void
 facts_verb(struct facts *fs, const struct dialog_exchange *x,
     const char *source)
@@ -299,12 +338,8 @@ facts_one(struct facts *fs, const struct dialog_exchange *x,
 		break;
 	case SMTP_VERB_DATA:
 		facts_exchange(fs, "data", x, source);
-		if (x->eod_split && facts_get(fs, "eod_split.code") == NULL) {
-			facts_set_int(fs, "eod_split.code", x->has_body_reply ?
-			    x->body_reply.code : 0, 0);
-			facts_set_int(fs, "eod_split.answered",
-			    x->has_body_reply, 0);
-		}
+		if (x->eod_split && facts_get(fs, "eod_split.code") == NULL)
+			facts_eod_split(fs, x, source);
 		break;
 	default:
 		facts_verb(fs, x, source);

@@ -11,6 +11,8 @@
  *   'S' server bytes in one segment      'F' server FIN    'R' server RST
  *   'T' timeout waiting for the server   'L' TLS starts (prober handshake)
  *   'G' gap of strlen(rest) bytes in the server direction
+ *   'W' 6 s of silence (no event; the next step is 6 s later)
+ *   'f' client FIN
  * A script that is just { "X", NULL } is a refused connection: no events.
  */
 #ifndef JUDGE_FIXTURES_H
@@ -66,6 +68,12 @@ fx_script(const char *label, const char *const *steps)
 		case 'G':
 			transcript_gap(t, TR_S2C, ts, n);
 			break;
+		case 'W':
+			ts += 6000000;
+			break;
+		case 'f':
+			transcript_event(t, TR_EV_FIN, TR_C2S, ts);
+			break;
 		default:
 			break;
 		}
@@ -84,6 +92,8 @@ struct fx_server {
 	const char	*help;		/* NULL: not probed */
 	const char	*eod;		/* "": probed, no answer; NULL: not */
 	const char	*seg1;		/* reply to NOOP sent byte by byte */
+	const char	*eod_late;	/* with eod "": QUIT, then this
+					 * (pix-5.1 late: 250 + 221) */
 };
 
 #define FX_MAX	16
@@ -132,7 +142,8 @@ fx_probes(const struct fx_server *s, struct transcript **t)
 		    "CRCPT TO:<pm@example.org>\r\n", "S250 ok\r\n",
 		    "CDATA\r\n", "S354 go\r\n",
 		    "CSubject: t\r\n\r\nhello\r\n.", "C\r\n",
-		    s->eod[0] ? s->eod : "T"));
+		    s->eod[0] ? s->eod : "T", s->eod[0] || !s->eod_late ?
+		    NULL : "CQUIT\r\n", s->eod_late));
 #undef FXS
 	return n;
 }

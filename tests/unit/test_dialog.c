@@ -26,12 +26,12 @@ dump(const struct dialog *d)
 	for (i = 0; i < d->nex; i++) {
 		const struct dialog_exchange *x = &d->ex[i];
 
-		buf_printf(&b, "[%s|%zu|%d|%d:%zu|%s|b%d:%llu:%d:%d]",
+		buf_printf(&b, "[%s|%zu|%d|%d:%zu|%s|b%d:%llu:%d:%d:%d]",
 		    x->verb, x->linelen, x->cmd.verb, x->has_reply ?
 		    x->reply.code : -1, x->reply.nlines, dialog_end_name(x->end),
 		    x->has_body, (unsigned long long)x->body_bytes,
 		    x->has_body_reply ? x->body_reply.code : -1,
-		    x->pipelined);
+		    x->body_late, x->pipelined);
 	}
 	buf_printf(&b, "orph=%zu tls=%d/%d fin=%d rst=%d;", d->norphans,
 	    d->tls_started, d->tls_record, d->server_fin, d->server_rst);
@@ -276,6 +276,100 @@ test_pipelined_flags_and_find(void **state)
 	dialog_free(d);
 }
 
+/*
+ * Late body replies (pix-5.1 holding the final CRLF, CSCds90792): the
+ * client waited (timeout event or 6 s of silence), moved on, and only then
+ * got the reply.  Each script is also run with the client's bytes one per
+ * segment: the verdict must not move.
+ */
+static const struct lcase {
+	const char	*name;
+	const char	*steps[12];
+	int		 body_reply;	/* code, -1 none */
+	int		 late;
+	int		 eod_split;
+} lcases[] = {
+	{ "timeout-then-quit", { GREET, "CDATA\r\n", "S354 go\r\n",
+	  "CSubject: t\r\n\r\nhello\r\n.", "C\r\n", "T", "CQUIT\r\n",
+	  "S250 2.0.0 Ok: queued\r\n221 bye\r\n", NULL }, 250, 1, 1 },
+	{ "silence-then-quit", { GREET, "CDATA\r\n", "S354 go\r\n",
+	  "Chi\r\n.", "C\r\n", "W", "CQUIT\r\n", "S250 queued\r\n",
+	  "S221 bye\r\n", NULL }, 250, 1, 1 },
+	{ "silence-then-rset", { GREET, "CDATA\r\n", "S354 go\r\n",
+	  "Chi\r\n.", "C\r\n", "W", "CRSET\r\n",
+	  "S250 queued\r\n250 reset\r\n", NULL }, 250, 1, 1 },
+	{ "silence-then-close", { GREET, "CDATA\r\n", "S354 go\r\n",
+	  "Chi\r\n.", "C\r\n", "W", "f", "S250 queued\r\n", NULL }, 250,
+	  1, 1 },
+	{ "whole-eod-late", { GREET, "CDATA\r\n", "S354 go\r\n",
+	  "Chi\r\n.\r\n", "W", "CQUIT\r\n", "S250 queued\r\n221 bye\r\n",
+	  NULL }, 250, 1, 0 },
+	/* Answered in time: quick QUIT, RFC 2920 pipelining, slow server. */
+	{ "quick-quit", { GREET, "CDATA\r\n", "S354 go\r\n", "Chi\r\n.",
+	  "C\r\n", "CQUIT\r\n", "S250 queued\r\n221 bye\r\n", NULL },
+	  250, 0, 1 },
+	{ "pipelined-quit", { GREET, "CDATA\r\n", "S354 go\r\n",
+	  "Chi\r\n.\r\nQUIT\r\n", "W", "S250 queued\r\n221 bye\r\n",
+	  NULL }, 250, 0, 0 },
+	{ "slow-server", { GREET, "CDATA\r\n", "S354 go\r\n", "Chi\r\n.",
+	  "C\r\n", "W", "S250 queued\r\n", "CQUIT\r\n", "S221 bye\r\n",
+	  NULL }, 250, 0, 1 },
+	{ "server-spoke-then-quit", { GREET, "CDATA\r\n", "S354 go\r\n",
+	  "Chi\r\n.", "C\r\n", "W", "S250 que", "CQUIT\r\n",
+	  "Sued\r\n221 bye\r\n", NULL }, 250, 0, 1 },
+	{ "timeout-no-reply", { GREET, "CDATA\r\n", "S354 go\r\n",
+	  "Chi\r\n.", "C\r\n", "T", "CQUIT\r\n", NULL }, -1, 0, 1 },
+	{ NULL, { NULL }, 0, 0, 0 },
+};
+
+static void
+test_late(void **state)
+{
+	const struct lcase *c;
+	const char *steps[12];
+	struct transcript *t;
+	struct dialog *d;
+	const struct dialog_exchange *x;
+	size_t i;
+	int bytewise;
+
+	(void)state;
+	for (c = lcases; c->name != NULL; c++)
+		for (bytewise = 0; bytewise < 2; bytewise++) {
+			/* Bytewise: the command after the body goes one
+			 * byte per segment (its first byte is what counts). */
+			for (i = 0; c->steps[i] != NULL; i++) {
+				steps[i] = c->steps[i];
+				if (!bytewise)
+					continue;
+				if (strcmp(steps[i], "CQUIT\r\n") == 0)
+					steps[i] = "1QUIT\r\n";
+				else if (strcmp(steps[i], "CRSET\r\n") == 0)
+					steps[i] = "1RSET\r\n";
+			}
+			steps[i] = NULL;
+			t = fx_script("eod", steps);
+			d = dialog_from_transcript(t);
+			x = dialog_find(d, "DATA");
+			if (x == NULL)
+				fail_msg("%s: no DATA", c->name);
+			if ((x->has_body_reply ? x->body_reply.code : -1) !=
+			    c->body_reply || x->body_late != c->late ||
+			    x->eod_split != c->eod_split)
+				fail_msg("%s/%d: reply %d late %d split %d",
+				    c->name, bytewise, x->has_body_reply ?
+				    x->body_reply.code : -1, x->body_late,
+				    x->eod_split);
+			/* The next command still gets its own reply. */
+			if ((x = dialog_find(d, "QUIT")) != NULL &&
+			    c->body_reply > 0 && (!x->has_reply ||
+			    x->reply.code != 221))
+				fail_msg("%s: QUIT not answered", c->name);
+			dialog_free(d);
+			transcript_free(t);
+		}
+}
+
 /* Hostile bytes: NULs, 8-bit, over-long lines, no CRLF at all. */
 static void
 test_hostile(void **state)
@@ -308,6 +402,7 @@ main(void)
 		cmocka_unit_test(test_segmentation_invariance),
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_pipelined_flags_and_find),
+		cmocka_unit_test(test_late),
 		cmocka_unit_test(test_hostile),
 	};
 

@@ -220,6 +220,77 @@ test_drops_eod_pipelining(void **state)
 	fx_free(t, 3);
 }
 
+/*
+ * eod_split.* with a late reply (pix-5.1 eod_split_bug=late, CSCds90792):
+ * the client gave up and sent QUIT, then got "250 queued" + "221".
+ */
+static void
+test_eod_late(void **state)
+{
+	static const struct ecase {
+		const char	*name;
+		const char	*tail[5];	/* after the split terminator */
+		int		 code, answered, late;
+		const char	*evidence;	/* must contain */
+	} cases[] = {
+		{ "timeout", { "T", "CQUIT\r\n",
+		  "S250 2.0.0 Ok: queued\r\n221 bye\r\n", NULL }, 250, 0, 1,
+		  "-> 250 2.0.0 Ok: queued only after the client gave up" },
+		{ "silence", { "W", "CQUIT\r\n",
+		  "S250 2.0.0 Ok: queued\r\n221 bye\r\n", NULL }, 250, 0, 1,
+		  "(late)" },
+		{ "answered", { "S250 2.0.0 Ok: queued\r\n", "CQUIT\r\n",
+		  "S221 bye\r\n", NULL }, 250, 1, 0,
+		  "separate segments -> 250 2.0.0 Ok: queued" },
+		{ "quick-quit", { "CQUIT\r\n",
+		  "S250 2.0.0 Ok: queued\r\n221 bye\r\n", NULL }, 250, 1, 0,
+		  "-> 250 2.0.0 Ok: queued" },
+		{ "no-reply", { "T", NULL }, 0, 0, 0,
+		  "body 21 bytes, '\\r\\n.' and '\\r\\n' in separate segments "
+		  "-> no reply (timeout)" },
+		{ NULL, { NULL }, 0, 0, 0, NULL },
+	};
+	const struct ecase *c;
+	const char *steps[16];
+	const struct fact *f;
+	struct transcript *t;
+	struct facts fs;
+	char errbuf[MG_ERRBUF_SIZE];
+	size_t i, n;
+
+	(void)state;
+	for (c = cases; c->name != NULL; c++) {
+		n = 0;
+		steps[n++] = "S220 mx\r\n";
+		steps[n++] = "CDATA\r\n";
+		steps[n++] = "S354 go\r\n";
+		steps[n++] = "CSubject: t\r\n\r\nhello\r\n.";
+		steps[n++] = "C\r\n";
+		for (i = 0; c->tail[i] != NULL; i++)
+			steps[n++] = c->tail[i];
+		steps[n] = NULL;
+		t = fx_script("eod-split", steps);
+		assert_int_equal(facts_from_transcripts(&t, 1, &fs, errbuf),
+		    0);
+		if (facts_get_int(&fs, "eod_split.code", -1) != c->code ||
+		    facts_get_int(&fs, "eod_split.answered", -1) !=
+		    c->answered ||
+		    facts_get_int(&fs, "eod_split.late", -1) != c->late)
+			fail_msg("%s: code %s answered %s late %s", c->name,
+			    facts_get_str(&fs, "eod_split.code", "?"),
+			    facts_get_str(&fs, "eod_split.answered", "?"),
+			    facts_get_str(&fs, "eod_split.late", "?"));
+		f = facts_get(&fs, "eod_split.answered");
+		if (f->evidence == NULL ||
+		    strstr(f->evidence, c->evidence) == NULL)
+			fail_msg("%s: evidence %s", c->name,
+			    f->evidence ? f->evidence : "(none)");
+		assert_string_equal(f->source, "eod-split");
+		facts_free(&fs);
+		transcript_free(t);
+	}
+}
+
 static void
 test_table_and_known(void **state)
 {
@@ -383,6 +454,7 @@ main(void)
 		cmocka_unit_test(test_ehlo_and_verbs),
 		cmocka_unit_test(test_tls_compare),
 		cmocka_unit_test(test_drops_eod_pipelining),
+		cmocka_unit_test(test_eod_late),
 		cmocka_unit_test(test_table_and_known),
 		cmocka_unit_test(test_facts_cat),
 		cmocka_unit_test(test_facts_segmentation_invariant),

@@ -21,7 +21,7 @@ enum scen {
 	SC_SINK, SC_EHLOREFUSE, SC_CHECKPOINT, SC_SMAP, SC_WATCHGUARD,
 	SC_RAPTOR, SC_GENPROXY, SC_GENPROXY_HOST, SC_UNREACHABLE,
 	SC_PIX63_CAPTURE, SC_PIX63_STAR, SC_HELO_CAPTURE, SC_PIX63_STAR_CAPTURE,
-	SC_PIX63_STAR_ARGS, SC_PIX51_STAR_ARGS,
+	SC_PIX63_STAR_ARGS, SC_PIX51_STAR_ARGS, SC_PIX51_LATE,
 	SC__COUNT
 };
 
@@ -32,7 +32,7 @@ static const char *const sc_names[SC__COUNT] = {
 	"checkpoint", "smap", "watchguard", "raptor", "generic-proxy",
 	"generic-proxy-host", "unreachable", "pix-6.3-capture",
 	"pix-6.3-star-banner", "helo-capture", "pix-6.3-star-capture",
-	"pix-6.3-star-noop-args", "pix-5.1-star-noop-args",
+	"pix-6.3-star-noop-args", "pix-5.1-star-noop-args", "pix-5.1-late",
 };
 
 #define PF_G	"S220 mail.example.com ESMTP Postfix (Debian/GNU)\r\n"
@@ -122,6 +122,7 @@ sc_server(enum scen sc, struct fx_server *s)
 		break;
 	case SC_PIX63:
 	case SC_PIX51:
+	case SC_PIX51_LATE:
 	case SC_PIX63_STAR:
 		/* A banner with no 2 or 0 after the code is all stars under
 		 * the PIX 2/0 rule too: only the NOOP rewrite tells. */
@@ -131,7 +132,13 @@ sc_server(enum scen sc, struct fx_server *s)
 		s->unknown = SM_NOOP;
 		s->starttls = SM_NOOP;
 		s->seg1 = SM_NOOP;
-		s->eod = sc == SC_PIX51 ? "" : "S250 2.0.0 Message accepted\r\n";
+		s->eod = sc == SC_PIX51 || sc == SC_PIX51_LATE ? "" :
+		    "S250 2.0.0 Message accepted\r\n";
+		/* eod_split_bug=late: the held CRLF goes out in front of
+		 * the QUIT the client sent after it gave up. */
+		if (sc == SC_PIX51_LATE)
+			s->eod_late = "S250 2.0.0 Message accepted\r\n"
+			    "221 2.0.0 Bye\r\n";
 		break;
 	case SC_PIX63X:
 		s->greeting = g_pix20;
@@ -453,6 +460,7 @@ static const struct verdict_case {
 	{ SC_PIX63, FP_FAM_PIX, "pix-6.3", 60 },
 	{ SC_PIX63X, FP_FAM_PIX, "pix-6.3", 60 },
 	{ SC_PIX51, FP_FAM_PIX, "pix-5.1", 80 },
+	{ SC_PIX51_LATE, FP_FAM_PIX, "pix-5.1", 80 },
 	{ SC_PIX44, FP_FAM_PIX, "pix-4.4", 90 },
 	{ SC_PIX63_STAR_ARGS, FP_FAM_PIX, "pix-6.3", 70 },
 	{ SC_PIX51_STAR_ARGS, FP_FAM_PIX, "pix-5.1", 80 },

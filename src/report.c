@@ -173,8 +173,10 @@ report_classify(const struct dialog *d)
 		if (x->has_body) {
 			buf_append_str(&b, ", body ");
 			report_unum(&b, x->body_bytes);
-			buf_append_str(&b, x->has_body_reply ?
-			    " bytes -> answered" : " bytes -> no reply");
+			buf_append_str(&b, !x->has_body_reply ?
+			    " bytes -> no reply" : x->body_late ?
+			    " bytes -> late reply (after the client gave up)" :
+			    " bytes -> answered");
 		}
 		if (x->eod_split)
 			buf_append_str(&b, " (end-of-data split)");

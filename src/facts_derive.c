@@ -539,9 +539,12 @@ facts_tls_compare(struct facts *fs, struct dialog *const *d, size_t n)
 		    facts_in_list(facts_kw_tls_legit, in.v[i].keyword) ||
 		    smtp_ext_find(&out, in.v[i].keyword) != NULL)
 			continue;
+		/* A mask covers the whole first token: the old "KW=PARAM"
+		 * form "X-EXPS=LOGIN" is 12 X-bytes (toklen), not the 7 of
+		 * "X-EXPS=" (kwlen), which would take XEXCH50's mask. */
 		for (j = 0, k = out.n; j < out.n && j < sizeof(used); j++)
 			if (out.v[j].masked && !used[j] &&
-			    out.v[j].mask_len == in.v[i].kwlen) {
+			    out.v[j].mask_len == in.v[i].toklen) {
 				k = j;
 				break;
 			}

@@ -156,6 +156,25 @@ test_tls_compare(void **state)
 		/* A proxy deleted PIPELINING and answered with its name. */
 		{ "S250-gw\r\n250-STARTTLS\r\n250 SIZE\r\n",
 		  "S250-mx\r\n250-PIPELINING\r\n250 SIZE\r\n", 1, 0, 1, 1 },
+		/* asa-allow-tls + builtin:exchange2003, bytes as seen: the
+		 * old "X-EXPS=LOGIN" is masked whole (12 bytes), so it must
+		 * not take XEXCH50's 7-byte mask (no keyword "missing"). */
+		{ "S250-mail.example.com Hello [127.0.0.1]\r\n250-XXXA\r\n"
+		  "250-XXXB\r\n250-SIZE\r\n250-ETRN\r\n250-PIPELINING\r\n"
+		  "250-DSN\r\n250-ENHANCEDSTATUSCODES\r\n250-8bitmime\r\n"
+		  "250-BINARYMIME\r\n250-XXXXXXXC\r\n250-VRFY\r\n"
+		  "250-XXXXXD GSSAPI NTLM LOGIN\r\n250-XXXXXXXXXXXE\r\n"
+		  "250-AUTH GSSAPI NTLM LOGIN\r\n250-AUTH=LOGIN\r\n"
+		  "250-XXXXXXXXXXXF\r\n250-XXXXXXG\r\n250-STARTTLS\r\n"
+		  "250 XH\r\n",
+		  "S250-mail.example.com Hello [127.0.0.1]\r\n250-TURN\r\n"
+		  "250-ATRN\r\n250-SIZE\r\n250-ETRN\r\n250-PIPELINING\r\n"
+		  "250-DSN\r\n250-ENHANCEDSTATUSCODES\r\n250-8bitmime\r\n"
+		  "250-BINARYMIME\r\n250-CHUNKING\r\n250-VRFY\r\n"
+		  "250-X-EXPS GSSAPI NTLM LOGIN\r\n250-X-EXPS=LOGIN\r\n"
+		  "250-AUTH GSSAPI NTLM LOGIN\r\n250-AUTH=LOGIN\r\n"
+		  "250-X-LINK2STATE\r\n250-XEXCH50\r\n250 OK\r\n",
+		  8, 8, 0, 0 },
 		{ NULL, NULL, 0, 0, 0, 0 },
 	};
 	const struct tcase *c;

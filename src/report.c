@@ -123,6 +123,49 @@ report_snum(struct buf *b, long long v)
 		report_unum(b, (unsigned long long)v);
 }
 
+/* Commands of a group named in a classification, at most. */
+#define REPORT_GROUP_SHOW	8
+
+/* "VERB" and its reply code, or "no reply (end)". */
+static void
+report_verb_reply(struct buf *b, const struct dialog_exchange *x, int verb)
+{
+	if (verb) {
+		buf_append_str(b, x->verb[0] ? x->verb : "(empty)");
+		return;
+	}
+	if (x->has_reply)
+		report_snum(b, x->reply.code);
+	else
+		buf_printf(b, "no reply (%s)", dialog_end_name(x->end));
+}
+
+/*
+ * Exchange g .. x went out in one write (pipelined, RFC 2920 3.1):
+ * "MAIL, RCPT, RSET -> 250, 250, 250 (one write)" describes the group;
+ * the last command alone would hide the others.
+ */
+static void
+report_group(struct buf *b, const struct dialog *d, size_t g, size_t xi)
+{
+	size_t i, n = xi - g + 1, show = n < REPORT_GROUP_SHOW ? n :
+	    REPORT_GROUP_SHOW;
+	int pass;
+
+	for (pass = 1; pass >= 0; pass--) {
+		for (i = 0; i < show; i++) {
+			if (i > 0)
+				buf_append_str(b, ", ");
+			report_verb_reply(b, &d->ex[xi - show + 1 + i], pass);
+		}
+		if (pass)
+			buf_append_str(b, n > show ? " (last " : " -> ");
+		if (pass && n > show)
+			buf_printf(b, "%zu of %zu) -> ", show, n);
+	}
+	buf_append_str(b, " (one write)");
+}
+
 /* One line saying what a probe's connection showed. */
 static char *
 report_classify(const struct dialog *d)
@@ -130,7 +173,7 @@ report_classify(const struct dialog *d)
 	const struct dialog_exchange *x = NULL;
 	struct smtp_ext_list l;
 	struct buf b;
-	size_t i;
+	size_t i, xi = 0, g;
 	char *s;
 
 	if (!d->connected)
@@ -138,6 +181,7 @@ report_classify(const struct dialog *d)
 	for (i = d->nex; i-- > 0;)
 		if (d->ex[i].cmd.verb != SMTP_VERB_QUIT) {
 			x = &d->ex[i];
+			xi = i;
 			break;
 		}
 	buf_init(&b, 4096);
@@ -149,13 +193,17 @@ report_classify(const struct dialog *d)
 		    d->server_fin ? "closed" : d->timeout ? "timeout" :
 		    "nothing");
 	else {
-		buf_append_str(&b, x->verb[0] ? x->verb : "(empty)");
-		buf_append_str(&b, " -> ");
-		if (x->has_reply)
-			report_snum(&b, x->reply.code);
-		else
-			buf_printf(&b, "no reply (%s)",
-			    dialog_end_name(x->end));
+		/* Back to the first command of x's write. */
+		for (g = xi; g > 0 && d->ex[g].pipelined &&
+		    d->ex[g].ts_us == d->ex[g - 1].ts_us; g--)
+			;
+		if (g < xi)
+			report_group(&b, d, g, xi);
+		else {
+			report_verb_reply(&b, x, 1);
+			buf_append_str(&b, " -> ");
+			report_verb_reply(&b, x, 0);
+		}
 		if (report_xquoted(x))
 			buf_append_str(&b, ", X-filled command quoted back");
 		if (x->cmd.verb == SMTP_VERB_EHLO && x->has_reply) {
@@ -170,7 +218,15 @@ report_classify(const struct dialog *d)
 			report_unum(&b, x->segments);
 			buf_append_str(&b, " segments");
 		}
-		if (x->has_body) {
+		if (x->has_body && x->cmd.verb == SMTP_VERB_BDAT) {
+			/* RFC 3030 2: the chunk's one reply is the BDAT's,
+			 * shown above; a zero-length chunk adds nothing. */
+			if (x->body_bytes > 0) {
+				buf_append_str(&b, ", chunk ");
+				report_unum(&b, x->body_bytes);
+				buf_append_str(&b, " bytes");
+			}
+		} else if (x->has_body) {
 			buf_append_str(&b, ", body ");
 			report_unum(&b, x->body_bytes);
 			buf_append_str(&b, !x->has_body_reply ?

@@ -306,6 +306,68 @@ test_sent_summarises_bodies(void **state)
 	transcript_free(t);
 }
 
+/* The one-line classification of a probe's connection. */
+static const struct ccase {
+	const char	*name;
+	const char	*steps[14];
+	const char	*want;
+} ccases[] = {
+	{ "lock-step", { "S220 mx\r\n", "CMAIL FROM:<a@b>\r\n",
+	  "S250 ok\r\n", "CRSET\r\n", "S250 ok\r\n", "CQUIT\r\n",
+	  "S221 bye\r\n", NULL }, "RSET -> 250" },
+	/* RFC 2920: the pipelined probe's group, named whole. */
+	{ "one-write", { "S220 mx\r\n",
+	  "CMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nRSET\r\n",
+	  "S250 ok\r\n250 ok\r\n", "S250 ok\r\n", "CQUIT\r\n",
+	  "S221 bye\r\n", NULL },
+	  "MAIL, RCPT, RSET -> 250, 250, 250 (one write)" },
+	{ "one-write-cut", { "S220 mx\r\n",
+	  "CMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nRSET\r\n",
+	  "S250 ok\r\n500 XXXX\r\n", "F", NULL },
+	  "MAIL, RCPT, RSET -> 250, 500, no reply (closed) (one write)" },
+	/* Two writes before a reply: pipelined, but not one group. */
+	{ "two-writes", { "S220 mx\r\n", "CMAIL FROM:<a@b>\r\n",
+	  "CRSET\r\n", "S250 ok\r\n250 ok\r\n", NULL }, "RSET -> 250" },
+	{ "long-group", { "S220 mx\r\n", "CMAIL FROM:<a@b>\r\n"
+	  "RCPT TO:<1@d>\r\nRCPT TO:<2@d>\r\nRCPT TO:<3@d>\r\n"
+	  "RCPT TO:<4@d>\r\nRCPT TO:<5@d>\r\nRCPT TO:<6@d>\r\n"
+	  "RCPT TO:<7@d>\r\nRCPT TO:<8@d>\r\nRSET\r\n",
+	  "S250 a\r\n250 1\r\n250 2\r\n250 3\r\n250 4\r\n250 5\r\n"
+	  "250 6\r\n550 7\r\n250 8\r\n250 r\r\n", NULL },
+	  "RCPT, RCPT, RCPT, RCPT, RCPT, RCPT, RCPT, RSET (last 8 of 10) -> "
+	  "250, 250, 250, 250, 250, 550, 250, 250 (one write)" },
+	/* RFC 3030 2: BDAT 0 LAST has one reply, the BDAT's. */
+	{ "bdat-0", { "S220 mx\r\n", "CBDAT 0 LAST\r\n",
+	  "S500 5.5.1 Command unrecognized\r\n", "CQUIT\r\n",
+	  "S221 bye\r\n", NULL }, "BDAT -> 500" },
+	{ "bdat-chunk", { "S220 mx\r\n", "CBDAT 5 LAST\r\nhello",
+	  "S250 2.0.0 queued\r\n", NULL }, "BDAT -> 250, chunk 5 bytes" },
+	{ "data-body", { "S220 mx\r\n", "CDATA\r\n", "S354 go\r\n",
+	  "Chi\r\n.\r\n", "S250 queued\r\n", NULL },
+	  "DATA -> 354, body 4 bytes -> answered" },
+	{ NULL, { NULL }, NULL },
+};
+
+static void
+test_classify(void **state)
+{
+	const struct ccase *c;
+	struct transcript *t;
+	struct report *r;
+
+	(void)state;
+	for (c = ccases; c->name != NULL; c++) {
+		t = fx_script("probe", c->steps);
+		r = report_from_capture_session(g_db, t, 1);
+		assert_int_equal(r->nprobes, 1);
+		if (strcmp(r->probes[0].classification, c->want) != 0)
+			fail_msg("%s: '%s', want '%s'", c->name,
+			    r->probes[0].classification, c->want);
+		report_free(r);
+		transcript_free(t);
+	}
+}
+
 int
 main(void)
 {
@@ -316,6 +378,7 @@ main(void)
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_capture_session),
 		cmocka_unit_test(test_sent_summarises_bodies),
+		cmocka_unit_test(test_classify),
 	};
 
 	return cmocka_run_group_tests(tests, setup_db, teardown_db);

@@ -79,10 +79,22 @@ escape_wire(struct buf *out, const uint8_t *p, size_t n, enum escape_mode m)
 	return 0;
 }
 
+/* Length of the run at p of bytes kept as they are (printable, not '\\'). */
+static size_t
+escape_run(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && p[i] >= 0x20 && p[i] <= 0x7e && p[i] != '\\';
+	    i++)
+		;
+	return i;
+}
+
 char *
 escape_wire_str(const uint8_t *p, size_t n, enum escape_mode m, size_t cap)
 {
-	size_t take = n, olen, i, k = 0;
+	size_t take = n, olen, i, k = 0, run;
 	int cut = 0;
 	char *s, e[4];
 
@@ -93,9 +105,17 @@ escape_wire_str(const uint8_t *p, size_t n, enum escape_mode m, size_t cap)
 	}
 	olen = escape_wire_len(p, take) + (cut ? 3 : 0);
 	s = xmalloc(olen + 1);
+	/* Printable runs (most of an SMTP line) are copied whole. */
 	for (i = 0; i < take; i++) {
-		size_t el = escape_byte(p[i], e);
+		size_t el;
 
+		if ((run = escape_run(p + i, take - i)) > 0) {
+			memcpy(s + k, p + i, run);
+			k += run;
+			i += run - 1;
+			continue;
+		}
+		el = escape_byte(p[i], e);
 		memcpy(s + k, e, el);
 		k += el;
 	}

@@ -1,5 +1,6 @@
 /* fp_match.c - match facts against every fingerprint; derive a verdict. */
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -37,11 +38,16 @@ static int
 fp_contains(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle), h = strlen(hay), i;
+	int c0;
 
 	if (n == 0)
 		return 1;
+	/* First character before the full compare (most positions fail
+	 * there; measured by analyzer2: -3% instructions). */
+	c0 = tolower((unsigned char)needle[0]);
 	for (i = 0; i + n <= h; i++)
-		if (strncasecmp(hay + i, needle, n) == 0)
+		if (tolower((unsigned char)hay[i]) == c0 &&
+		    strncasecmp(hay + i, needle, n) == 0)
 			return 1;
 	return 0;
 }

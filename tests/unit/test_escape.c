@@ -27,6 +27,15 @@ static const struct case_ {
 	{ "\"quote\"", 7, "\"quote\"" },
 	{ "220 ****0**2", 12, "220 ****0**2" },
 	{ "caf\xc3\xa9", 5, "caf\\xc3\\xa9" },	/* UTF-8 bytes escaped */
+	/* Printable runs copied whole: at the start, the end, alone,
+	 * between escapes, cut by a backslash, at the range's edges. */
+	{ "250-PIPELINING", 14, "250-PIPELINING" },
+	{ "\r\nabc", 5, "\\r\\nabc" },
+	{ "a\rb\nc", 5, "a\\rb\\nc" },
+	{ "ab\\\\cd\\", 7, "ab\\\\\\\\cd\\\\" },
+	{ " ~\x1f\x7f ~", 6, " ~\\x1f\\x7f ~" },
+	{ "\x00\x00", 2, "\\x00\\x00" },
+	{ "x", 1, "x" },
 	{ NULL, 0, NULL }
 };
 
@@ -86,6 +95,45 @@ test_truncation(void **state)
 	free(s);
 }
 
+/*
+ * escape_wire_str (printable runs copied whole) against escape_wire (byte
+ * by byte) on mixed inputs, at every cap: the same text, "..." when cut.
+ */
+static void
+test_runs_match_bytewise(void **state)
+{
+	static const uint8_t alphabet[] = "aZ ~\\\r\n\t\x00\x1f\x7f\x80\xff";
+	uint8_t in[64];
+	struct buf b;
+	size_t i, n, cap, take;
+	unsigned seed = 12345;
+	char *s;
+
+	(void)state;
+	for (n = 0; n <= sizeof(in); n += 7) {
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* Long printable runs, then an escape now and then. */
+			in[i] = (seed >> 16) % 4 ? (uint8_t)('a' + (seed >> 8)
+			    % 26) : alphabet[(seed >> 20) %
+			    (sizeof(alphabet) - 1)];
+		}
+		for (cap = 0; cap <= n + 1; cap++) {
+			take = cap > 0 && cap < n ? cap : n;
+			buf_init(&b, 0);
+			assert_int_equal(escape_wire(&b, in, take,
+			    ESCAPE_TERM), 0);
+			if (take < n)
+				buf_append(&b, "...", 3);
+			s = escape_wire_str(in, n, ESCAPE_TERM, cap);
+			assert_int_equal(strlen(s), b.len);
+			assert_memory_equal(s, b.data, b.len);
+			free(s);
+			buf_free(&b);
+		}
+	}
+}
+
 /* At the buf cap: -1, and only whole escapes are kept. */
 static void
 test_cap(void **state)
@@ -112,6 +160,7 @@ main(void)
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_all_bytes_printable),
 		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_runs_match_bytewise),
 		cmocka_unit_test(test_cap),
 	};
 

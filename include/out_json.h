@@ -1,8 +1,17 @@
 /*
- * out_json.h - the JSON rendering of a report, built with jansson (never
- * by hand), one object per target or session; out_json_write() prints it
- * as one line (JSON Lines for several).  The schema is docs/json-schema.md
- * and is an interface: --save/--compare baselines depend on it.
+ * out_json.h - the JSON rendering of a report, built with jansson, one
+ * object per target or session; out_json_write() prints it as one line
+ * (JSON Lines for several).  The schema is docs/json-schema.md and is an
+ * interface: --save/--compare baselines depend on it; this file defines
+ * it.
+ *
+ * The capture analyzer's per-session objects are written instead by
+ * report_json.c, by hand for speed, byte-identical to what this module
+ * and json_dumps() give (keys, order, escaping, refused strings): checked
+ * by tests/unit/test_report_json.c on every capture and hostile strings,
+ * by the golden tests, and by the fuzz harness
+ * tests/fuzz/fuzz_report_json.c.  A change here needs the same change
+ * there.
  *
  * Ownership: out_json_report() returns a new reference the caller
  * releases with json_decref().  out_json_write() returns 0, or -1 on a

@@ -93,9 +93,20 @@ for c in c1 c2; do
 done
 mg_pass "pix-5.1 (late) held the reply until the client's QUIT"
 
-# Both connections are closed (the clients read to EOF); let the last
-# ACKs reach the capture, then stop tcpdump (it flushes on SIGTERM).
-sleep 0.5
+# Both connections are closed (the clients read to EOF), but tcpdump may
+# lag on a busy box: wait until both 221 replies are in the file and it
+# has stopped growing for a second, then stop it (it flushes on SIGTERM).
+n=0
+while [ "$(mg_count "$pcap" '221 2.0.0 Bye')" -lt 2 ]; do
+	n=$((n + 1))
+	[ "$n" -lt 300 ] || mg_fail "capture lacks the two 221 replies after 30 s"
+	sleep 0.1
+done
+last=-1 n=0
+while size=$(wc -c <"$pcap") && [ "$size" != "$last" ] && [ "$n" -lt 20 ]; do
+	last=$size n=$((n + 1))
+	sleep 1
+done
 mg_kill "$dump"
 [ -s "$pcap" ] || mg_fail "empty capture"
 

@@ -317,6 +317,10 @@ static const struct lcase {
 	{ "server-spoke-then-quit", { GREET, "CDATA\r\n", "S354 go\r\n",
 	  "Chi\r\n.", "C\r\n", "W", "S250 que", "CQUIT\r\n",
 	  "Sued\r\n221 bye\r\n", NULL }, 250, 0, 1 },
+	/* A timeout alone is not giving up: the client did nothing. */
+	{ "timeout-then-reply", { GREET, "CDATA\r\n", "S354 go\r\n",
+	  "Chi\r\n.", "C\r\n", "T", "S250 queued\r\n", "CQUIT\r\n",
+	  "S221 bye\r\n", NULL }, 250, 0, 1 },
 	{ "timeout-no-reply", { GREET, "CDATA\r\n", "S354 go\r\n",
 	  "Chi\r\n.", "C\r\n", "T", "CQUIT\r\n", NULL }, -1, 0, 1 },
 	{ NULL, { NULL }, 0, 0, 0 },

@@ -82,8 +82,10 @@ print("after:", repr(after))
 PY
 }
 
-client "$MG_EMU_PORT" 6.5 >"$MG_TMP/c1" 2>&1 || mg_fail "client 1: $(cat "$MG_TMP/c1")"
-client "$MG_EMU_PORT" 0.5 >"$MG_TMP/c2" 2>&1 || mg_fail "client 2: $(cat "$MG_TMP/c2")"
+client "$MG_EMU_PORT" 6.5 >"$MG_TMP/c1" 2>&1 ||
+    mg_fail "client 1: $(cat "$MG_TMP/c1")"
+client "$MG_EMU_PORT" 0.5 >"$MG_TMP/c2" 2>&1 ||
+    mg_fail "client 2: $(cat "$MG_TMP/c2")"
 # What each client saw proves the box ran in late mode: nothing while it
 # waited, then the message's 250 in front of the 221.
 for c in c1 c2; do
@@ -99,7 +101,7 @@ mg_pass "pix-5.1 (late) held the reply until the client's QUIT"
 n=0
 while [ "$(mg_count "$pcap" '221 2.0.0 Bye')" -lt 2 ]; do
 	n=$((n + 1))
-	[ "$n" -lt 300 ] || mg_fail "capture lacks the two 221 replies after 30 s"
+	[ "$n" -lt 300 ] || mg_fail "no two 221 replies in the capture (30 s)"
 	sleep 0.1
 done
 last=-1 n=0
@@ -139,4 +141,4 @@ PY
 mg_assert_has "$MG_TMP/text" "pix/pix-5.1" "text report verdict"
 mg_assert_has "$MG_TMP/text" "only after the client gave up (late)" \
     "text report evidence"
-mg_pass "mailguard-detect -r: pix/pix-5.1 from the late reply, quick QUIT answered"
+mg_pass "detect -r: pix/pix-5.1 from the late reply, quick QUIT answered"

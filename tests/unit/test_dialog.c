@@ -28,7 +28,8 @@ dump(const struct dialog *d)
 
 		buf_printf(&b, "[%s|%zu|%d|%d:%zu|%s|b%d:%llu:%d:%d:%d]",
 		    x->verb, x->linelen, x->cmd.verb, x->has_reply ?
-		    x->reply.code : -1, x->reply.nlines, dialog_end_name(x->end),
+		    x->reply.code : -1, x->reply.nlines,
+		    dialog_end_name(x->end),
 		    x->has_body, (unsigned long long)x->body_bytes,
 		    x->has_body_reply ? x->body_reply.code : -1,
 		    x->body_late, x->pipelined);

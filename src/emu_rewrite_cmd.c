@@ -501,8 +501,17 @@ emu_data_run(struct emu_conn *c, const uint8_t *p, size_t n,
 	if (m < 16 || (c->p->mime_filename_max &&
 	    memchr(p, '=', m) != NULL))
 		return 0;
-	for (k = 0; k < m; k++)
-		cr += p[k] == '\r';
+	/* CRs are rare (one per line, at its end): memchr finds them far
+	 * faster than a byte loop (half the emulator's CPU in bulk DATA,
+	 * tests/bench/emu_bench.sh A2). */
+	for (k = 0; k < m; k++) {
+		const uint8_t *q = memchr(p + k, '\r', m - k);
+
+		if (q == NULL)
+			break;
+		cr++;
+		k = (size_t)(q - p);
+	}
 	cs->data_bytes += m;
 	cs->dlineoff += m - cr;
 	cs->fn_match = 0;

@@ -55,14 +55,24 @@ out_text_head(FILE *fp, const char *title, int color)
 static void
 out_text_lists(FILE *fp, const struct report *r, int color)
 {
-	size_t i;
+	size_t i, ww = 16, sw = 14;
 
 	if (r->nevidence > 0)
 		out_text_head(fp, "Evidence (exactly as received, escaped):",
 		    color);
+	/* columns at least 16 and 14 wide, else as wide as the longest
+	 * fact name ("eod_split.answered") or source, so the texts line up */
+	for (i = 0; i < r->nevidence; i++) {
+		if (strlen(r->evidence[i].what) > ww)
+			ww = strlen(r->evidence[i].what);
+		if (strlen(r->evidence[i].source) > sw)
+			sw = strlen(r->evidence[i].source);
+	}
+	ww = ww > 64 ? 64 : ww;
+	sw = sw > 64 ? 64 : sw;
 	for (i = 0; i < r->nevidence; i++)
-		fprintf(fp, "  %-16s %-14s %s\n", r->evidence[i].what,
-		    r->evidence[i].source, r->evidence[i].text);
+		fprintf(fp, "  %-*s %-*s %s\n", (int)ww, r->evidence[i].what,
+		    (int)sw, r->evidence[i].source, r->evidence[i].text);
 	if (r->nkeywords > 0)
 		out_text_head(fp, "Masked EHLO keywords (likely originals):",
 		    color);

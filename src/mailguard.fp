@@ -166,6 +166,16 @@ fingerprint pix-5.1-eod-bug
   effect eod-duplicates esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp
 end
 
+fingerprint pix-5.1-eod-bug-star
+  family pix
+  generation pix-5.1
+  weight 35
+  match greeting.class == asa-star
+  match eod_split.answered == 0
+  ref "Cisco bug CSCds90792 (before 5.2(4) and 6.0(1)): a masked banner (all stars: PIX 5.x+ on a banner with no 2 or 0, or ASA) and the split terminator never answered while the client waited (or answered only after it gave up); an ASA has no such bug, so the weight is low: a server that takes longer than the client waited would look the same; a capture session that used HELO only has nothing else to tell"
+  effect eod-duplicates esmtp-blocked bodytype-554 auth-stripped tls-never-esmtp
+end
+
 fingerprint pix-5.1-eod-bug-noop
   family pix
   generation pix-5.1

@@ -22,6 +22,7 @@ enum scen {
 	SC_RAPTOR, SC_GENPROXY, SC_GENPROXY_HOST, SC_UNREACHABLE,
 	SC_PIX63_CAPTURE, SC_PIX63_STAR, SC_HELO_CAPTURE, SC_PIX63_STAR_CAPTURE,
 	SC_PIX63_STAR_ARGS, SC_PIX51_STAR_ARGS, SC_PIX51_LATE,
+	SC_PIX51_STAR_CAPTURE,
 	SC__COUNT
 };
 
@@ -33,6 +34,7 @@ static const char *const sc_names[SC__COUNT] = {
 	"generic-proxy-host", "unreachable", "pix-6.3-capture",
 	"pix-6.3-star-banner", "helo-capture", "pix-6.3-star-capture",
 	"pix-6.3-star-noop-args", "pix-5.1-star-noop-args", "pix-5.1-late",
+	"pix-5.1-star-capture",
 };
 
 #define PF_G	"S220 mail.example.com ESMTP Postfix (Debian/GNU)\r\n"
@@ -101,6 +103,7 @@ sc_server(enum scen sc, struct fx_server *s)
 	case SC_PIX63_CAPTURE:
 	case SC_HELO_CAPTURE:
 	case SC_PIX63_STAR_CAPTURE:
+	case SC_PIX51_STAR_CAPTURE:
 	case SC__COUNT:
 		s->help = "S214 2.0.0 Ask your postmaster\r\n";
 		break;
@@ -286,6 +289,20 @@ sc_transcripts(enum scen sc, struct transcript **t)
 		    "CQUIT\r\n", "S221 bye\r\n", NULL });
 		return 1;
 	}
+	if (sc == SC_PIX51_STAR_CAPTURE) {
+		/* captures/lab-pix51-postfix-outside.pcap, session 3: a
+		 * HELO-only client splits the terminator, waits, quits:
+		 * nothing ever answers (eod_split_bug=swallow). */
+		sc_init();
+		t[0] = fx_script("", (const char *const[]){ g_asa_pf,
+		    "CHELO client.example.org\r\n", PF_HELO,
+		    "CMAIL FROM:<a@example.org>\r\n", "S250 2.1.0 Ok\r\n",
+		    "CRCPT TO:<b@example.net>\r\n", "S250 2.1.5 Ok\r\n",
+		    "CDATA\r\n", "S354 End data with <CR><LF>.<CR><LF>\r\n",
+		    "CSubject: eod split\r\n\r\nhello\r\n.", "C\r\n", "W",
+		    "CQUIT\r\n", "W", "f", NULL });
+		return 1;
+	}
 	if (sc == SC_PIX63_CAPTURE || sc == SC_PIX63_STAR_CAPTURE) {
 		sc_init();
 		t[0] = fx_script("", (const char *const[]){
@@ -385,6 +402,10 @@ static const struct fp_case {
 	{ .fp = "pix-5.1-eod-bug-noop", .pos = SC_PIX51, .neg = SC_PIX63 },
 	{ .fp = "pix-5.1-eod-bug-noop-args", .pos = SC_PIX51_STAR_ARGS,
 	  .neg = SC_PIX63_STAR_ARGS },
+	{ .fp = "pix-5.1-eod-bug-star", .pos = SC_PIX51_STAR_CAPTURE,
+	  .neg = SC_PIX63_STAR_CAPTURE },
+	{ .fp = "pix-5.1-eod-bug-star", .pos = SC_PIX51_STAR_ARGS,
+	  .neg = SC_ASA },
 	{ .fp = "asa-banner-mask", .pos = SC_ASA, .neg = SC_PIX63_STAR },
 	{ .fp = "asa-ehlo-keyword-mask", .pos = SC_ASA, .neg = SC_CLEAN },
 	{ .fp = "asa-unknown-xfill", .pos = SC_ASA, .neg = SC_PIX63X },
@@ -480,6 +501,7 @@ static const struct verdict_case {
 	{ SC_PIX63_STAR, FP_FAM_PIX, "pix-6.3", 60 },
 	{ SC_HELO_CAPTURE, FP_FAM_NONE, "none", 20 },
 	{ SC_PIX63_STAR_CAPTURE, FP_FAM_PIX, "pix-6.3", 25 },
+	{ SC_PIX51_STAR_CAPTURE, FP_FAM_PIX, "pix-5.1", 20 },
 	{ SC__COUNT, FP_FAM__COUNT, NULL, 0 },
 };
 

@@ -12,6 +12,7 @@
 #include "fp_load.h"
 #include "fp_match.h"
 #include "judge_fixtures.h"
+#include "fp_fixture.h"
 
 /* ------------------------------------------------------------ scenarios */
 
@@ -318,35 +319,6 @@ sc_transcripts(enum scen sc, struct transcript **t)
 		    s.greeting, "CVRFY postmaster\r\n", sc_vrfy(sc),
 		    "CQUIT\r\n", "S221 bye\r\n", NULL });
 	return n;
-}
-
-static struct fp_db *g_db;
-
-static int
-setup_db(void **state)
-{
-	char errbuf[MG_ERRBUF_SIZE];
-	const char *path = getenv("MG_FP_FILE");
-	char alt[1024];
-
-	(void)state;
-	if (path == NULL) {
-		snprintf(alt, sizeof(alt), "%s/src/mailguard.fp",
-		    getenv("top_srcdir") ? getenv("top_srcdir") : "..");
-		path = alt;
-	}
-	g_db = fp_load_file(path, errbuf);
-	if (g_db == NULL)
-		fprintf(stderr, "cannot load %s: %s\n", path, errbuf);
-	return g_db == NULL ? -1 : 0;
-}
-
-static int
-teardown_db(void **state)
-{
-	(void)state;
-	fp_db_free(g_db);
-	return 0;
 }
 
 static void

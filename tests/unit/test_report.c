@@ -14,33 +14,7 @@
 #include "out_text.h"
 #include "report.h"
 #include "judge_fixtures.h"
-
-static struct fp_db *g_db;
-
-static int
-setup_db(void **state)
-{
-	char errbuf[MG_ERRBUF_SIZE], alt[1024];
-	const char *path = getenv("MG_FP_FILE");
-
-	(void)state;
-	if (path == NULL) {
-		snprintf(alt, sizeof(alt), "%s/src/mailguard.fp",
-		    getenv("top_srcdir") ? getenv("top_srcdir") : "..");
-		path = alt;
-	}
-	if ((g_db = fp_load_file(path, errbuf)) == NULL)
-		fprintf(stderr, "%s\n", errbuf);
-	return g_db == NULL ? -1 : 0;
-}
-
-static int
-teardown_db(void **state)
-{
-	(void)state;
-	fp_db_free(g_db);
-	return 0;
-}
+#include "fp_fixture.h"
 
 /* An ASA (default map) in front of a Sendmail-like server. */
 static const struct fx_server asa = {

@@ -30,6 +30,11 @@
 #define OUT_JSON_SCHEMA	1
 
 json_t	*out_json_report(const struct report *r);
+/* A capture session: out_json_report() plus the analyzer's keys "file",
+ * "kind", "start" and "end" (the reference report_json_session() must
+ * match byte for byte). */
+json_t	*out_json_capture_session(const struct report *r, const char *file,
+	    const char *kind, const char *start, const char *end);
 int	 out_json_write(FILE *fp, json_t *obj);
 
 #endif /* OUT_JSON_H */

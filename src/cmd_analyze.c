@@ -251,12 +251,8 @@ ca_smtp_session(struct ca_run *r, const struct ca_job *job)
 		fwrite(job->json.data, 1, job->json.len, r->out);
 	else if (r->o->json) {
 		/* Past report_json's cap: jansson renders it. */
-		o = out_json_report(rep);
-		json_object_set_new(o, "file", json_string(r->name));
-		json_object_set_new(o, "kind", json_string("smtp"));
-		json_object_set_new(o, "start", json_string(job->start));
-		json_object_set_new(o, "end", json_string(
-		    flow_end_name(job->end)));
+		o = out_json_capture_session(rep, r->name, "smtp",
+		    job->start, flow_end_name(job->end));
 		out_json_write(r->out, o);
 		json_decref(o);
 	} else if (!r->o->quiet) {

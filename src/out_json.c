@@ -143,6 +143,19 @@ out_json_report(const struct report *r)
 	return out_json_tail(r, o);
 }
 
+json_t *
+out_json_capture_session(const struct report *r, const char *file,
+    const char *kind, const char *start, const char *end)
+{
+	json_t *o = out_json_report(r);
+
+	json_object_set_new(o, "file", json_string(file));
+	json_object_set_new(o, "kind", json_string(kind));
+	json_object_set_new(o, "start", json_string(start));
+	json_object_set_new(o, "end", json_string(end));
+	return o;
+}
+
 int
 out_json_write(FILE *fp, json_t *obj)
 {

@@ -77,13 +77,10 @@ fuzz_db(void)
 static char *
 fuzz_jansson(const struct report *r, const struct report_json_extra *x)
 {
-	json_t *o = out_json_report(r);
+	json_t *o = out_json_capture_session(r, x->file, x->kind, x->start,
+	    x->end);
 	char *s, *line;
 
-	json_object_set_new(o, "file", json_string(x->file));
-	json_object_set_new(o, "kind", json_string(x->kind));
-	json_object_set_new(o, "start", json_string(x->start));
-	json_object_set_new(o, "end", json_string(x->end));
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (s == NULL)

@@ -133,13 +133,10 @@ test_strings(void **state)
 static char *
 jansson_session(const struct report *r, const struct report_json_extra *x)
 {
-	json_t *o = out_json_report(r);
+	json_t *o = out_json_capture_session(r, x->file, x->kind, x->start,
+	    x->end);
 	char *s, *line;
 
-	json_object_set_new(o, "file", json_string(x->file));
-	json_object_set_new(o, "kind", json_string(x->kind));
-	json_object_set_new(o, "start", json_string(x->start));
-	json_object_set_new(o, "end", json_string(x->end));
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	line = xasprintf("%s\n", s);

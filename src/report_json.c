@@ -288,9 +288,7 @@ report_json_matched(struct report_json_w *w, const struct report *r)
 	RJ_LIT(w, "[");
 	for (i = 0; i < r->nmatched; i++) {
 		m = &r->matched[i];
-		if (i > 0)
-			RJ_LIT(w, ",");
-		RJ_LIT(w, "{");
+		report_json_open(w, i);
 		RJ_KSTR(w, "name", m->name, 1);
 		RJ_KSTR(w, "family", m->family, 0);
 		RJ_KSTR(w, "generation", m->generation, 0);

@@ -32,6 +32,10 @@ void fatal(int status, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 /* "prog: message\n" to stderr. */
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For main() before it returns: flush stdout; when anything written to it
+ * failed (a full disk, a closed pipe), say "standard output: write error"
+ * (with the reason when the flush itself failed) and return -1, else 0. */
+int util_stdout_check(void);
 
 /* Write a formatted message into errbuf (size MG_ERRBUF_SIZE or given). */
 void util_errbuf(char *errbuf, size_t size, const char *fmt, ...)

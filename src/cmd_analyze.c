@@ -711,11 +711,8 @@ cmd_analyze(int argc, char **argv)
 	r.db = db;
 	r.out = stdout;
 	rc = ca_read(&r, o.files[0], &st);
+	/* a failed write to stdout: main() says it and exits 2 */
 	status = rc != 0 ? CA_EXIT_USAGE : ca_exit_single(&r);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		warnmsg("error writing output");
-		status = CA_EXIT_USAGE;
-	}
 	fp_db_free(db);
 	free(o.filter);
 	return status;

@@ -2,7 +2,6 @@
  * to the live prober. */
 #include "config.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,26 +28,18 @@ detect_wants_capture(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	int capture, rc;
+	int rc;
 
 	util_set_progname(argv[0]);
 	/* Peers may close while we write (TLS writes use write()). */
 	signal(SIGPIPE, SIG_IGN);
-	capture = detect_wants_capture(argc, argv);
-	if (capture)
+	if (detect_wants_capture(argc, argv))
 		rc = cmd_analyze(argc, argv);
 	else
 		rc = cmd_probe(argc, argv);
 	/* A report that did not reach its reader (a full disk, a closed
 	 * pipe) is an I/O error, never a silent success. */
-	if (fflush(stdout) != 0) {
-		warnmsg("standard output: write error: %s", strerror(errno));
+	if (util_stdout_check() == -1)
 		return 2;
-	}
-	if (ferror(stdout)) {
-		if (!capture)	/* the analyzer has said it */
-			warnmsg("standard output: write error");
-		return 2;
-	}
 	return rc;
 }

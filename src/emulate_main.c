@@ -235,9 +235,7 @@ main(int argc, char **argv)
 	}
 	/* A listing that did not reach its reader (a full disk) is a
 	 * failure, never a silent success. */
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		warnmsg("standard output: write error: %s", strerror(errno));
+	if (util_stdout_check() == -1)
 		return EMU_EXIT_RUNTIME;
-	}
 	return rc;
 }

@@ -129,6 +129,21 @@ warnmsg(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int
+util_stdout_check(void)
+{
+	if (fflush(stdout) != 0) {
+		warnmsg("standard output: write error: %s", strerror(errno));
+		return -1;
+	}
+	/* an earlier write failed; its errno is long gone */
+	if (ferror(stdout)) {
+		warnmsg("standard output: write error");
+		return -1;
+	}
+	return 0;
+}
+
 void
 util_errbuf(char *errbuf, size_t size, const char *fmt, ...)
 {

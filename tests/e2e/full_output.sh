@@ -27,8 +27,11 @@ expect()
 
 expect 2 'standard output: write error: No space left' \
     sh -c '"$0" --list-probes >/dev/full' "$MG_DETECT"
-expect 2 'writ' sh -c '"$0" -r "$1" >/dev/full' "$MG_DETECT" "$cap"
-expect 2 'writ' sh -c '"$0" -r "$1" --json >/dev/full' "$MG_DETECT" "$cap"
+expect 2 'standard output: write error' sh -c '"$0" -r "$1" >/dev/full' "$MG_DETECT" "$cap"
+expect 2 'standard output: write error' sh -c '"$0" -r "$1" --json >/dev/full' "$MG_DETECT" "$cap"
+expect 2 'standard output: write error' sh -c '"$0" -r "$1" -r "$2" >/dev/full' \
+    "$MG_DETECT" "$top_srcdir/captures/lab-pix51-postfix-outside.pcap" \
+    "$top_srcdir/captures/lab-pix51-postfix-inside.pcap"
 expect 2 'standard output: write error' \
     sh -c '"$0" --dry-run 127.0.0.1 >/dev/full' "$MG_DETECT"
 expect 1 'standard output: write error: No space left' \

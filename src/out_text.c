@@ -52,27 +52,32 @@ out_text_head(FILE *fp, const char *title, int color)
 	    out_text_col(color, OT_RESET));
 }
 
+/* A column's width: w, or s's length when longer, at most 64, so the
+ * texts after it line up ("eod_split.answered" is 18). */
+static int
+out_text_widen(int w, const char *s)
+{
+	size_t n = strlen(s);
+
+	return n <= (size_t)w ? w : n > 64 ? 64 : (int)n;
+}
+
 static void
 out_text_lists(FILE *fp, const struct report *r, int color)
 {
-	size_t i, ww = 16, sw = 14;
+	size_t i;
+	int ww = 16, sw = 14;
 
 	if (r->nevidence > 0)
 		out_text_head(fp, "Evidence (exactly as received, escaped):",
 		    color);
-	/* columns at least 16 and 14 wide, else as wide as the longest
-	 * fact name ("eod_split.answered") or source, so the texts line up */
 	for (i = 0; i < r->nevidence; i++) {
-		if (strlen(r->evidence[i].what) > ww)
-			ww = strlen(r->evidence[i].what);
-		if (strlen(r->evidence[i].source) > sw)
-			sw = strlen(r->evidence[i].source);
+		ww = out_text_widen(ww, r->evidence[i].what);
+		sw = out_text_widen(sw, r->evidence[i].source);
 	}
-	ww = ww > 64 ? 64 : ww;
-	sw = sw > 64 ? 64 : sw;
 	for (i = 0; i < r->nevidence; i++)
-		fprintf(fp, "  %-*s %-*s %s\n", (int)ww, r->evidence[i].what,
-		    (int)sw, r->evidence[i].source, r->evidence[i].text);
+		fprintf(fp, "  %-*s %-*s %s\n", ww, r->evidence[i].what,
+		    sw, r->evidence[i].source, r->evidence[i].text);
 	if (r->nkeywords > 0)
 		out_text_head(fp, "Masked EHLO keywords (likely originals):",
 		    color);
@@ -97,24 +102,14 @@ out_text_lists(FILE *fp, const struct report *r, int color)
 	}
 }
 
-/* Width of the probe-name column: at least 16, else the longest name
- * ("verb-x-link2state" is 17), so the classifications line up. */
-static int
-out_text_probe_width(const struct report *r)
-{
-	size_t i, w = 16;
-
-	for (i = 0; i < r->nprobes; i++)
-		if (strlen(r->probes[i].name) > w)
-			w = strlen(r->probes[i].name);
-	return w > 64 ? 64 : (int)w;
-}
-
 static void
 out_text_details(FILE *fp, const struct report *r, int color, int verbose)
 {
 	size_t i, j;
-	int w = out_text_probe_width(r);
+	int w = 16;	/* "verb-x-link2state" is 17 */
+
+	for (i = 0; i < r->nprobes; i++)
+		w = out_text_widen(w, r->probes[i].name);
 
 	if (r->nmatched > 0)
 		out_text_head(fp, "Fingerprints matched:", color);

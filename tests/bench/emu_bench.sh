@@ -9,8 +9,10 @@
 #      CPU time per message, from /proc/PID/stat.  A1: 10 KB messages, a
 #      connection each (the figure the target is about); A2: 4 MB messages
 #      over kept connections (bulk DATA).  A third path, a bare relay
-#      compiled here (no inspection), shows what any extra user-space hop
-#      costs on the same machine (MG_BENCH_REF=0 leaves it out).
+#      compiled here (one thread, epoll, no inspection), shows what any
+#      extra user-space hop costs on the same machine, and its CPU per
+#      message is printed like the emulator's (MG_BENCH_REF=0 leaves it
+#      out).
 #   C. System calls: `strace -c -f` attached to a fresh emulator during
 #      1,000 A1 messages and 20 A2 messages: calls per message and per MB
 #      (strace slows the emulator down: counts only, no timing).  Skipped
@@ -144,103 +146,106 @@ median()
 	    else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# start_relay: a minimal TCP relay (no inspection: one thread per
-# direction, read/write of 64 KB, TCP_NODELAY like the emulator), built
-# here as a reference for what any extra user-space hop costs on this
-# machine.  Sets RELAY_PORT; leaves it empty when there is no C compiler.
+# start_relay: the cheapest TCP relay (no inspection, no event library:
+# one thread, epoll, recv/send of up to 64 KB, TCP_NODELAY like the
+# emulator), built here as a floor for what any extra user-space hop costs
+# on this machine.  Sets RELAY_PORT; leaves it empty when there is no C
+# compiler.
 start_relay()
 {
 	local n=0
 	RELAY_PORT=
 	[ "${MG_BENCH_REF:-1}" != 0 ] || return 0
 	cat >"$tmp/relay.c" <<'EOF'
-/* relay.c - minimal loopback TCP relay, a reference for emu_bench.sh. */
+/* relay.c - the cheapest loopback TCP relay: one thread, epoll, no
+ * inspection; a floor reference for emu_bench.sh. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-static struct sockaddr_in up;
+#define MAXFD	65536
 
-struct pump { int from, to; };
+static int peer[MAXFD];
 
-static void *
-pump(void *arg)
+static void
+add(int ep, int fd)
 {
-	struct pump *p = arg;
-	static __thread char buf[65536];
-	ssize_t n, w;
-	char *q;
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
 
-	while ((n = read(p->from, buf, sizeof(buf))) > 0)
-		for (q = buf; n > 0; q += w, n -= w)
-			if ((w = write(p->to, q, (size_t)n)) <= 0)
-				goto out;
-out:
-	shutdown(p->to, SHUT_WR);
-	return NULL;
-}
-
-static void *
-conn(void *arg)
-{
-	int c = (int)(intptr_t)arg, u, one = 1;
-	struct pump a, b;
-	pthread_t t;
-
-	u = socket(AF_INET, SOCK_STREAM, 0);
-	if (u == -1 || connect(u, (struct sockaddr *)&up, sizeof(up)) == -1)
-		goto done;
-	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(u, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	a.from = c; a.to = u; b.from = u; b.to = c;
-	if (pthread_create(&t, NULL, pump, &a) != 0)
-		goto done;
-	pump(&b);
-	pthread_join(t, NULL);
-done:
-	close(c);
-	if (u != -1)
-		close(u);
-	return NULL;
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = { .sin_family = AF_INET }, up = sa;
+	struct epoll_event evs[64];
 	socklen_t sl = sizeof(sa);
-	pthread_attr_t at;
-	pthread_t t;
-	int l, c, one = 1;
+	static char buf[65536];
+	int l, c, u, ep, one = 1, i, n, fd;
+	ssize_t r, w, off;
 
 	if (argc != 2)
 		return 2;
-	up.sin_family = AF_INET;
 	up.sin_port = htons((uint16_t)strtoul(argv[1], NULL, 10));
-	up.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	l = socket(AF_INET, SOCK_STREAM, 0);
+	up.sin_addr.s_addr = sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(l, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (bind(l, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
 	    listen(l, 1024) == -1 ||
-	    getsockname(l, (struct sockaddr *)&sa, &sl) == -1)
+	    getsockname(l, (struct sockaddr *)&sa, &sl) == -1 ||
+	    (ep = epoll_create1(0)) == -1)
 		return 1;
 	printf("listening on 127.0.0.1:%u\n", ntohs(sa.sin_port));
 	fflush(stdout);
-	pthread_attr_init(&at);
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&at, 256 * 1024);
+	add(ep, l);
 	for (;;) {
-		if ((c = accept(l, NULL, NULL)) == -1)
-			continue;
-		if (pthread_create(&t, &at, conn, (void *)(intptr_t)c) != 0)
-			close(c);
+		n = epoll_wait(ep, evs, 64, -1);
+		for (i = 0; i < n; i++) {
+			fd = evs[i].data.fd;
+			if (fd == l) {
+				while ((c = accept(l, NULL, NULL)) != -1) {
+					u = socket(AF_INET, SOCK_STREAM, 0);
+					if (c >= MAXFD || u == -1 || u >= MAXFD ||
+					    connect(u, (struct sockaddr *)&up,
+					    sizeof(up)) == -1) {
+						close(c);
+						if (u != -1)
+							close(u);
+						continue;
+					}
+					setsockopt(u, IPPROTO_TCP, TCP_NODELAY,
+					    &one, sizeof(one));
+					peer[c] = u;
+					peer[u] = c;
+					add(ep, c);
+					add(ep, u);
+				}
+				continue;
+			}
+			if (peer[fd] == -1)
+				continue;	/* closed earlier in this batch */
+			r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+			if (r < 0)
+				continue;
+			for (off = 0; off < r; off += w)	/* blocking send */
+				if ((w = send(peer[fd], buf + off,
+				    (size_t)(r - off), MSG_NOSIGNAL)) <= 0)
+					break;
+			if (r == 0 || off < r) {	/* EOF or dead peer */
+				u = peer[fd];
+				peer[u] = peer[fd] = -1;
+				close(fd);
+				close(u);
+			}
+		}
 	}
 }
 EOF
@@ -250,6 +255,7 @@ EOF
 		return 0
 	fi
 	"$tmp/relay" "$SINK_PORT" </dev/null >"$tmp/relay.ready" 2>&1 &
+	RELAY_PID=$!
 	pids="$pids $!"
 	until grep -q '^listening on' "$tmp/relay.ready" 2>/dev/null; do
 		n=$((n + 1))
@@ -264,13 +270,13 @@ EOF
 # $sessions/$msgs/$size/$keep, then the medians and the ratio.
 pairs_run()
 {
-	local tag=$1 i path order port c0 c1 s md mp mc mr all
+	local tag=$1 i path order port c0 c1 s md mp mc mr mrc all cpid
 	: >"$tmp/res.direct"; : >"$tmp/res.proxied"
-	: >"$tmp/res.cpu"; : >"$tmp/res.relay"
+	: >"$tmp/res.cpu"; : >"$tmp/res.relay"; : >"$tmp/res.rcpu"
 	all="direct proxied"
 	[ -n "$RELAY_PORT" ] && all="direct proxied relay"
 	printf '%-4s %-8s %8s %9s %8s %s\n' pair path seconds "msgs/s" \
-	    "MB/s" "emulator CPU us/msg"
+	    "MB/s" "emulator/relay CPU us/msg"
 	for i in $(seq 1 "$pairs"); do
 		# rotate the order each round: no path always goes first
 		order=$all
@@ -281,17 +287,17 @@ pairs_run()
 		done
 		for path in $order; do
 			case $path in
-			direct)  port=$SINK_PORT ;;
-			proxied) port=$EMU_PORT ;;
-			relay)   port=$RELAY_PORT ;;
+			direct)  port=$SINK_PORT; cpid=$EMU_PID ;;
+			proxied) port=$EMU_PORT; cpid=$EMU_PID ;;
+			relay)   port=$RELAY_PORT; cpid=$RELAY_PID ;;
 			esac
-			c0=$(cpu_s "$EMU_PID")
+			c0=$(cpu_s "$cpid")
 			s=$(run_source "$port") || exit 1
-			c1=$(cpu_s "$EMU_PID")
+			c1=$(cpu_s "$cpid")
 			awk -v s="$s" -v m="$msgs" -v l="$size" -v c0="$c0" \
 			    -v c1="$c1" -v i="$i" -v p="$path" 'BEGIN {
 			    cpu = "-";
-			    if (p == "proxied")
+			    if (p != "direct")
 				cpu = sprintf("%.0f", (c1 - c0) * 1e6 / m);
 			    printf "%-4s %-8s %8.2f %9.1f %8.2f %s\n", i, p, s,
 				m / s, m * l / s / 1e6, cpu }'
@@ -300,17 +306,21 @@ pairs_run()
 			[ "$path" = proxied ] && awk -v c0="$c0" -v c1="$c1" \
 			    -v m="$msgs" 'BEGIN {
 			    printf "%.1f\n", (c1 - c0) * 1e6 / m }' >>"$tmp/res.cpu"
+			[ "$path" = relay ] && awk -v c0="$c0" -v c1="$c1" \
+			    -v m="$msgs" 'BEGIN {
+			    printf "%.1f\n", (c1 - c0) * 1e6 / m }' >>"$tmp/res.rcpu"
 		done
 	done
 	md=$(median <"$tmp/res.direct")
 	mp=$(median <"$tmp/res.proxied")
 	mc=$(median <"$tmp/res.cpu")
 	mr=$(median <"$tmp/res.relay")
-	awk -v d="$md" -v r="$mr" -v l="$size" -v t="$tag" 'BEGIN {
+	mrc=$(median <"$tmp/res.rcpu")
+	awk -v d="$md" -v r="$mr" -v l="$size" -v t="$tag" -v c="$mrc" 'BEGIN {
 	    if (r == "") exit;
 	    printf "%s median relay  : %8.1f msgs/s %7.2f MB/s" \
-		" (reference: bare relay, ratio %.3f)\n", t, r, r * l / 1e6,
-		r / d }'
+		" (reference: bare relay, ratio %.3f, its CPU per message" \
+		" %.0f us)\n", t, r, r * l / 1e6, r / d, c }'
 	awk -v d="$md" -v p="$mp" -v l="$size" -v c="$mc" -v t="$tag" 'BEGIN {
 	    printf "%s median direct : %8.1f msgs/s %7.2f MB/s\n", t, d,
 		d * l / 1e6;

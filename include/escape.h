@@ -12,7 +12,8 @@
  * escape_wire() appends to a caller's buf and returns 0, or -1 when the
  * buf's cap is reached (what fit is kept, never a partial escape).
  * escape_wire_str() returns a malloc'd NUL-terminated string the caller
- * frees; it never fails (xmalloc dies on OOM).
+ * frees; it never fails (xmalloc dies on OOM).  escape_wire_to() writes
+ * into caller storage sized with escape_wire_len().
  */
 #ifndef ESCAPE_H
 #define ESCAPE_H
@@ -37,5 +38,11 @@ char	*escape_wire_str(const uint8_t *p, size_t n, enum escape_mode m,
 	    size_t cap);
 /* Bytes escape_wire() would append for the input (no allocation). */
 size_t	escape_wire_len(const uint8_t *p, size_t n);
+/*
+ * The same escaped bytes written to dst, which must hold
+ * escape_wire_len(p, n) bytes (no NUL added); returns that length.  For
+ * callers with their own storage (report.c's arena).
+ */
+size_t	escape_wire_to(char *dst, const uint8_t *p, size_t n);
 
 #endif /* ESCAPE_H */

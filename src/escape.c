@@ -10,93 +10,104 @@
 
 static const char escape_hex[] = "0123456789abcdef";
 
+/* Escaped length of each byte: 1 kept, 2 "\\" "\r" "\n" "\t", 4 "\xNN". */
+static const uint8_t escape_w[256] = {
+	[0x00 ... 0x08] = 4, ['\t'] = 2, ['\n'] = 2, [0x0b ... 0x0c] = 4,
+	['\r'] = 2, [0x0e ... 0x1f] = 4,
+	[0x20 ... 0x5b] = 1, ['\\'] = 2, [0x5d ... 0x7e] = 1,
+	[0x7f ... 0xff] = 4,
+};
+
 /* Escape one byte into out (at most 4 bytes); returns its length. */
 static size_t
 escape_byte(uint8_t c, char out[4])
 {
-	switch (c) {
-	case '\\':
-		out[0] = '\\';
-		out[1] = '\\';
-		return 2;
-	case '\r':
-		out[0] = '\\';
-		out[1] = 'r';
-		return 2;
-	case '\n':
-		out[0] = '\\';
-		out[1] = 'n';
-		return 2;
-	case '\t':
-		out[0] = '\\';
-		out[1] = 't';
-		return 2;
-	default:
-		break;
-	}
-	if (c >= 0x20 && c <= 0x7e) {
+	switch (escape_w[c]) {
+	case 1:
 		out[0] = (char)c;
 		return 1;
+	case 2:
+		out[0] = '\\';
+		out[1] = c == '\\' ? '\\' : c == '\r' ? 'r' : c == '\n' ?
+		    'n' : 't';
+		return 2;
+	default:
+		out[0] = '\\';
+		out[1] = 'x';
+		out[2] = escape_hex[c >> 4];
+		out[3] = escape_hex[c & 0x0f];
+		return 4;
 	}
-	out[0] = '\\';
-	out[1] = 'x';
-	out[2] = escape_hex[c >> 4];
-	out[3] = escape_hex[c & 0x0f];
-	return 4;
 }
 
 size_t
 escape_wire_len(const uint8_t *p, size_t n)
 {
 	size_t i, total = 0;
-	char tmp[4];
 
 	for (i = 0; i < n; i++)
-		total += escape_byte(p[i], tmp);
+		total += escape_w[p[i]];
 	return total;
+}
+
+size_t
+escape_wire_to(char *dst, const uint8_t *p, size_t n)
+{
+	size_t i = 0, k = 0, run;
+
+	while (i < n) {
+		/* Printable runs (most of an SMTP line) are copied whole. */
+		for (run = i; run < n && escape_w[p[run]] == 1; run++)
+			;
+		if (run > i) {
+			memcpy(dst + k, p + i, run - i);
+			k += run - i;
+			i = run;
+			continue;
+		}
+		k += escape_byte(p[i++], dst + k);
+	}
+	return k;
 }
 
 int
 escape_wire(struct buf *out, const uint8_t *p, size_t n, enum escape_mode m)
 {
 	char chunk[256];
-	size_t i, k = 0, el;
-	char e[4];
+	size_t i = 0, take, k, el;
 
 	(void)m;	/* both modes give the same pure-ASCII text */
-	for (i = 0; i < n; i++) {
-		el = escape_byte(p[i], e);
-		if (k + el > sizeof(chunk)) {
-			if (buf_append(out, chunk, k) == -1)
-				return -1;
-			k = 0;
-		}
-		memcpy(chunk + k, e, el);
-		k += el;
+	/* Room already allocated and within the cap: escape in place. */
+	el = escape_wire_len(p, n);
+	if (el <= out->cap && out->len <= out->cap - el &&
+	    out->size > out->len + el) {
+		out->len += escape_wire_to((char *)out->data + out->len, p, n);
+		out->data[out->len] = '\0';
+		return 0;
 	}
-	if (k > 0 && buf_append(out, chunk, k) == -1)
-		return -1;
+	/* Else in pieces of at most 256 bytes, keeping what fits (never a
+	 * partial escape). */
+	while (i < n) {
+		for (k = 0, take = i; take < n; take++) {
+			el = escape_w[p[take]];
+			if (k + el > sizeof(chunk))
+				break;
+			k += el;
+		}
+		escape_wire_to(chunk, p + i, take - i);
+		if (buf_append(out, chunk, k) == -1)
+			return -1;
+		i = take;
+	}
 	return 0;
-}
-
-/* Length of the run at p of bytes kept as they are (printable, not '\\'). */
-static size_t
-escape_run(const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n && p[i] >= 0x20 && p[i] <= 0x7e && p[i] != '\\';
-	    i++)
-		;
-	return i;
 }
 
 char *
 escape_wire_str(const uint8_t *p, size_t n, enum escape_mode m, size_t cap)
 {
-	size_t take = n, olen, i, k = 0, run;
+	size_t take = n, olen, k;
 	int cut = 0;
-	char *s, e[4];
+	char *s;
 
 	(void)m;
 	if (cap > 0 && n > cap) {
@@ -105,20 +116,7 @@ escape_wire_str(const uint8_t *p, size_t n, enum escape_mode m, size_t cap)
 	}
 	olen = escape_wire_len(p, take) + (cut ? 3 : 0);
 	s = xmalloc(olen + 1);
-	/* Printable runs (most of an SMTP line) are copied whole. */
-	for (i = 0; i < take; i++) {
-		size_t el;
-
-		if ((run = escape_run(p + i, take - i)) > 0) {
-			memcpy(s + k, p + i, run);
-			k += run;
-			i += run - 1;
-			continue;
-		}
-		el = escape_byte(p[i], e);
-		memcpy(s + k, e, el);
-		k += el;
-	}
+	k = escape_wire_to(s, p, take);
 	if (cut) {
 		memcpy(s + k, "...", 3);
 		k += 3;

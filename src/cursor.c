@@ -13,47 +13,12 @@ cursor_init(struct cursor *c, const void *p, size_t len)
 	c->off = 0;
 }
 
-size_t
-cursor_left(const struct cursor *c)
-{
-	return c->len - c->off;
-}
-
-const uint8_t *
-cursor_pos(const struct cursor *c)
-{
-	return c->p + c->off;
-}
-
-int
-cursor_u8(struct cursor *c, uint8_t *v)
-{
-	if (cursor_left(c) < 1)
-		return -1;
-	*v = c->p[c->off];
-	c->off++;
-	return 0;
-}
-
 int
 cursor_peek_u8(const struct cursor *c, uint8_t *v)
 {
 	if (cursor_left(c) < 1)
 		return -1;
 	*v = c->p[c->off];
-	return 0;
-}
-
-int
-cursor_u16be(struct cursor *c, uint16_t *v)
-{
-	const uint8_t *q;
-
-	if (cursor_left(c) < 2)
-		return -1;
-	q = c->p + c->off;
-	*v = (uint16_t)((unsigned)q[0] << 8 | q[1]);
-	c->off += 2;
 	return 0;
 }
 
@@ -126,17 +91,6 @@ cursor_bytes(struct cursor *c, size_t n, const uint8_t **ptr)
 	if (cursor_left(c) < n)
 		return -1;
 	*ptr = c->p + c->off;
-	c->off += n;
-	return 0;
-}
-
-int
-cursor_copy(struct cursor *c, void *dst, size_t n)
-{
-	if (cursor_left(c) < n)
-		return -1;
-	if (n > 0)
-		memcpy(dst, c->p + c->off, n);
 	c->off += n;
 	return 0;
 }

@@ -14,6 +14,9 @@
  * other, before the flow is judged not SMTP. */
 #define FLOW_SNIFF_MAX	1024
 
+/* Hash buckets to start with (a power of two); flow_grow() doubles. */
+#define FLOW_BUCKETS_MIN	64
+
 struct flow_table {
 	struct flow	**bucket;
 	size_t		 nbucket;	/* power of two */
@@ -75,8 +78,7 @@ flow_table_new(size_t max, uint64_t idle_us, flow_event_fn *cb, void *arg)
 
 	ft->max = max ? max : MG_FLOWS_MAX;
 	ft->idle_us = idle_us ? idle_us : (uint64_t)MG_FLOW_IDLE_SEC * 1000000;
-	for (ft->nbucket = 64; ft->nbucket < ft->max; ft->nbucket *= 2)
-		;
+	ft->nbucket = FLOW_BUCKETS_MIN;
 	ft->bucket = xcalloc(ft->nbucket, sizeof(*ft->bucket));
 	ft->cb = cb;
 	ft->arg = arg;
@@ -121,27 +123,28 @@ flow_table_active(const struct flow_table *ft)
 	return ft->active;
 }
 
-/* Symmetric hash of the two endpoints (murmur3 finaliser on a sum). */
+/* One endpoint: its 16 address bytes (v4 zero-padded by pcap_in) and
+ * port, mixed a word at a time (64-bit multiply-xorshift). */
 static uint32_t
-flow_hash_end(const uint8_t *a, size_t alen, uint16_t port)
+flow_hash_end(const uint8_t *a, uint16_t port)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
+	uint64_t x, y;
 
-	for (i = 0; i < alen; i++)
-		h = (h ^ a[i]) * 16777619u;
-	h = (h ^ (port & 0xff)) * 16777619u;
-	return (h ^ (port >> 8)) * 16777619u;
+	memcpy(&x, a, 8);
+	memcpy(&y, a + 8, 8);
+	x ^= (y ^ port) * 0x9e3779b97f4a7c15ULL;
+	x *= 0xff51afd7ed558ccdULL;
+	return (uint32_t)(x >> 32) ^ (uint32_t)x;
 }
 
+/* Symmetric hash of the two endpoints (murmur3 finaliser on a sum). */
 static uint32_t
 flow_hash(const struct pcap_pkt *pkt)
 {
 	uint32_t h;
 
-	/* v4 addresses are zero-padded to 16 bytes by pcap_in. */
-	h = flow_hash_end(pkt->src, 16, pkt->sport) +
-	    flow_hash_end(pkt->dst, 16, pkt->dport);
+	h = flow_hash_end(pkt->src, pkt->sport) +
+	    flow_hash_end(pkt->dst, pkt->dport);
 	h ^= h >> 16;
 	h *= 0x85ebca6bu;
 	h ^= h >> 13;
@@ -172,6 +175,26 @@ flow_lookup(struct flow_table *ft, const struct pcap_pkt *pkt, uint32_t h,
 		}
 	}
 	return NULL;
+}
+
+/* Twice the buckets once there are more open flows than buckets: the
+ * table stays as small as the open flows need (a few cache lines for a
+ * few dozen flows, which stay cached while packet data streams by)
+ * instead of 512 KB sized for the cap from the start. */
+static void
+flow_grow(struct flow_table *ft)
+{
+	struct flow **nb, *f;
+	size_t n = ft->nbucket * 2;
+
+	nb = xcalloc(n, sizeof(*nb));
+	for (f = ft->oldest; f != NULL; f = f->lnext) {
+		f->hnext = nb[f->hash & (n - 1)];
+		nb[f->hash & (n - 1)] = f;
+	}
+	free(ft->bucket);
+	ft->bucket = nb;
+	ft->nbucket = n;
 }
 
 static void
@@ -402,6 +425,8 @@ flow_create(struct flow_table *ft, const struct pcap_pkt *pkt, uint32_t h,
 	ft->bucket[h & (ft->nbucket - 1)] = f;
 	flow_list_append(ft, f);
 	ft->active++;
+	if (ft->active > ft->nbucket)
+		flow_grow(ft);
 	ft->st.flows++;
 	if (ft->active > ft->st.active_max)
 		ft->st.active_max = ft->active;

@@ -280,6 +280,79 @@ test_evictions(void **state)
 	capgen_free(&g);
 }
 
+/* Closes of test_many_open: count them and check each flow kept both
+ * sides' bytes (a lookup that missed after the table grew would open a
+ * second flow and split the stream). */
+static void
+on_many(struct flow *f, enum flow_ev ev, void *arg)
+{
+	struct rec *r = arg;
+
+	if (ev == FLOW_EV_NEW) {
+		r->news++;
+		return;
+	}
+	if (ev == FLOW_EV_OTHER)
+		return;
+	assert_non_null(f->t);
+	assert_int_equal(f->t->stream[TR_S2C].len, strlen(greet));
+	assert_int_equal(f->t->stream[TR_C2S].len, strlen(ehlo));
+	assert_int_equal(f->end, FLOW_END_FIN);
+	r->n++;
+	flow_free(f);
+}
+
+/* Hundreds of flows open at once, far past the table's first buckets:
+ * the table grows while they are open and every packet still finds its
+ * flow, in opening order and in reverse. */
+static void
+test_many_open(void **state)
+{
+	enum { N = 700 };
+	static struct capgen_conn cn[N];
+	char errbuf[MG_ERRBUF_SIZE], cli[32];
+	struct capgen g;
+	struct rec r;
+	struct pcap_in *in;
+	struct flow_table *ft;
+	struct pcap_pkt k;
+	int i, rc;
+
+	(void)state;
+	capgen_init(&g, CAPGEN_LT_RAW, 0, 0);
+	for (i = 0; i < N; i++) {
+		snprintf(cli, sizeof(cli), "10.%d.%d.1", i / 250, i % 250);
+		capgen_conn_init(&cn[i], &g, cli, (uint16_t)(20000 + i),
+		    "192.0.2.25", 25, (uint32_t)i * 7919u, 1, (uint64_t)i);
+		capgen_conn_handshake(&cn[i]);
+	}
+	for (i = 0; i < N; i++)
+		capgen_conn_send(&cn[i], 1, greet, strlen(greet), 0);
+	for (i = N - 1; i >= 0; i--)
+		capgen_conn_send(&cn[i], 0, ehlo, strlen(ehlo), 0);
+	for (i = 0; i < N; i++) {
+		capgen_conn_fin(&cn[i], 0);
+		capgen_conn_fin(&cn[i], 1);
+	}
+	memset(&r, 0, sizeof(r));
+	in = pcap_in_fopen(capgen_fopen(&g), "t", NULL, errbuf);
+	assert_non_null(in);
+	ft = flow_table_new(0, 0, on_many, &r);
+	while ((rc = pcap_in_next(in, &k, errbuf)) > 0)
+		if (rc == PCAP_IN_TCP)
+			flow_input(ft, &k);
+	assert_int_equal(rc, PCAP_IN_EOF);
+	assert_int_equal(flow_table_stats(ft)->active_max, N);
+	flow_table_flush(ft);
+	assert_int_equal(r.news, N);
+	assert_int_equal(r.n, N);
+	assert_int_equal(flow_table_stats(ft)->flows, N);
+	assert_int_equal(flow_table_active(ft), 0);
+	flow_table_free(ft);
+	pcap_in_free(in);
+	capgen_free(&g);
+}
+
 int
 main(void)
 {
@@ -288,6 +361,7 @@ main(void)
 		cmocka_unit_test(test_handshake_facts_and_fin),
 		cmocka_unit_test(test_synack_role),
 		cmocka_unit_test(test_evictions),
+		cmocka_unit_test(test_many_open),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -412,11 +413,46 @@ test_filter_and_counts(void **state)
 	capgen_free(&g);
 }
 
+/* pcap_in_addr_str writes IPv4 itself: the same text as inet_ntop for
+ * every first/last octet pattern and a spread of others, and IPv6 through
+ * inet_ntop. */
+static void
+test_addr_str(void **state)
+{
+	static const uint8_t octet[] = { 0, 1, 9, 10, 11, 99, 100, 101, 199,
+	    200, 249, 250, 255 };
+	const size_t n = sizeof(octet);
+	uint8_t a[16] = { 0 };
+	char got[64], want[64];
+	size_t i, j, k;
+
+	(void)state;
+	for (i = 0; i < n * n * n; i++) {
+		a[0] = octet[i % n];
+		a[1] = octet[i / n % n];
+		a[2] = octet[i / n / n % n];
+		a[3] = octet[(i * 7) % n];
+		pcap_in_addr_str(AF_INET, a, got, sizeof(got));
+		assert_non_null(inet_ntop(AF_INET, a, want, sizeof(want)));
+		assert_string_equal(got, want);
+	}
+	for (k = 0; k < 16; k++)
+		a[k] = (uint8_t)(k * 17);
+	for (j = 0; j < 2; j++, a[2] = a[3] = 0) {
+		pcap_in_addr_str(AF_INET6, a, got, sizeof(got));
+		assert_non_null(inet_ntop(AF_INET6, a, want, sizeof(want)));
+		assert_string_equal(got, want);
+	}
+	pcap_in_addr_str(AF_INET, a, got, 4);	/* too small: inet_ntop's "?" */
+	assert_string_equal(got, "?");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_link_types),
+		cmocka_unit_test(test_addr_str),
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_skip_reasons),
 		cmocka_unit_test(test_corrupt_files),

@@ -124,4 +124,15 @@ int	facts_known(const char *name);
 /* Verbs probed one by one (verb.NAME.*), NULL-terminated. */
 extern const char *const facts_verbs[];
 
+/* The same verbs with their fact names, in the same order, ending with
+ * verb NULL. */
+struct facts_verb_facts {
+	const char	*verb;		/* "AUTH" */
+	const char	*code;		/* "verb.AUTH.code" */
+	const char	*text;
+	const char	*xquoted;
+	const char	*same;		/* "verb.AUTH.same_as_unknown" */
+};
+extern const struct facts_verb_facts facts_verb_facts[];
+
 #endif /* FACTS_H */

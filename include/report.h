@@ -13,8 +13,11 @@
  *
  * Ownership: a report owns every string in it (all copies, all escaped
  * already, safe for a terminal and for JSON); it keeps no pointer into the
- * transcripts, the facts or the db, which may be freed first.
- * report_free(NULL) is a no-op.  Nothing here prints or fails: hostile
+ * transcripts, the facts or the db, which may be freed first.  Its strings
+ * and lists live in its arena (r->arena, arena.h), freed at once by
+ * report_free (NULL is a no-op); code that fills a report by hand takes
+ * it from report_new() and its storage from report_str()/r->arena.
+ * Nothing here prints or fails: hostile
  * bytes end up escaped, an empty probe run ends up inconclusive.
  */
 #ifndef REPORT_H
@@ -23,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "fp_match.h"
 
 struct transcript;
@@ -102,6 +106,13 @@ struct report {
 	char			**anomalies;	size_t nanomalies;
 						/* "name: count" */
 	uint64_t		 dropped;	/* items refused by caps */
+
+	struct arena		 arena;		/* every string and list */
+	struct {				/* elements each list has room
+						 * for (arena_grow) */
+		size_t		 matched, evidence, keywords, verbs,
+				 effects, probes, notes, anomalies;
+	}			 room;
 };
 
 /* Live probe run: n transcripts, each labelled with its probe name. */
@@ -127,6 +138,10 @@ struct report	*report_build(const char *target, const char *address,
 		    const struct fp_result *res, const struct fp_db *db,
 		    struct transcript *const *t, size_t n);
 void		 report_free(struct report *r);
+/* An empty report (every list empty, arena ready). */
+struct report	*report_new(void);
+/* A copy of s ("" for NULL) in r's arena. */
+char		*report_str(struct report *r, const char *s);
 
 void		 report_add_note(struct report *r, const char *section,
 		    const char *text);

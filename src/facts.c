@@ -8,10 +8,23 @@
 
 /* Verbs probed one by one (behaviour reference section 4.4), then the
  * legacy ones --exposure asks about. */
+#define FACTS_VERB_LIST(X) \
+	X("AUTH") X("STARTTLS") X("BDAT") X("X-LINK2STATE") X("XEXCH50") \
+	X("ETRN") X("VRFY") X("HELP") X("EXPN") X("TURN") X("ATRN") \
+	X("X-EXPS") X("VERB") X("WIZ") X("DEBUG") X("KILL")
+
+#define FACTS_VERB_NAME(v)	v,
 const char *const facts_verbs[] = {
-	"AUTH", "STARTTLS", "BDAT", "X-LINK2STATE", "XEXCH50", "ETRN",
-	"VRFY", "HELP", "EXPN", "TURN", "ATRN", "X-EXPS", "VERB", "WIZ",
-	"DEBUG", "KILL", NULL
+	FACTS_VERB_LIST(FACTS_VERB_NAME) NULL
+};
+
+/* Their fact names, spelt out once (no name built per session). */
+#define FACTS_VERB_FACTS(v) { .verb = v, .code = "verb." v ".code", \
+	.text = "verb." v ".text", .xquoted = "verb." v ".xquoted", \
+	.same = "verb." v ".same_as_unknown" },
+const struct facts_verb_facts facts_verb_facts[] = {
+	FACTS_VERB_LIST(FACTS_VERB_FACTS)
+	{ .verb = NULL },
 };
 
 /* Exact fact names (docs/fingerprints.md lists them with their values). */

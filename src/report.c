@@ -51,33 +51,66 @@ static const struct report_name {
 };
 
 static void
-report_list_add(void **list, size_t *n, size_t elsize, const void *item,
-    uint64_t *dropped)
+report_list_add(struct report *r, void **list, size_t *n, size_t *room,
+    size_t elsize, const void *item)
 {
 	if (*n >= MG_REPORT_ITEMS_MAX) {
-		(*dropped)++;
+		r->dropped++;
 		return;
 	}
-	*list = xreallocarray(*list, *n + 1, elsize);
+	if (*n >= *room)
+		*list = arena_grow(&r->arena, *list, room, *n + 1, elsize);
 	memcpy((char *)*list + *n * elsize, item, elsize);
 	(*n)++;
 }
 
 #define REPORT_ADD(r, field, nfield, item) \
-	report_list_add((void **)&(r)->field, &(r)->nfield, \
-	    sizeof(*(r)->field), (item), &(r)->dropped)
+	report_list_add((r), (void **)&(r)->field, &(r)->nfield, \
+	    &(r)->room.field, sizeof(*(r)->field), (item))
 
-static char *
-report_dup(const char *s)
+char *
+report_str(struct report *r, const char *s)
 {
-	return xstrdup(s != NULL ? s : "");
+	return arena_strdup(&r->arena, s != NULL ? s : "");
 }
 
-/* "PREFIX.SUFFIX" in the caller's buf (MG_FACT_NAME_MAX bytes). */
-static const char *
-report_fact(char *buf, const char *prefix, const char *suffix)
+struct report *
+report_new(void)
 {
-	return facts_cat(buf, MG_FACT_NAME_MAX, prefix, ".", suffix);
+	struct report *r = xcalloc(1, sizeof(*r));
+
+	arena_init(&r->arena);
+	return r;
+}
+
+/* The text in b, copied into r's arena. */
+static char *
+report_take(struct report *r, const struct buf *b)
+{
+	return arena_memdup0(&r->arena, b->data, b->len);
+}
+
+/* escape_wire_str() into r's arena. */
+static char *
+report_escape(struct report *r, const uint8_t *p, size_t n, size_t cap)
+{
+	size_t take = n, len;
+	int cut = 0;
+	char *s;
+
+	if (cap > 0 && n > cap) {
+		take = cap;
+		cut = 1;
+	}
+	len = escape_wire_len(p, take);
+	s = arena_alloc(&r->arena, len + (cut ? 3 : 0) + 1);
+	escape_wire_to(s, p, take);
+	if (cut) {
+		memcpy(s + len, "...", 3);
+		len += 3;
+	}
+	s[len] = '\0';
+	return s;
 }
 
 /* A reply's longest X run beats the command's: the box X-filled it. */
@@ -166,25 +199,26 @@ report_group(struct buf *b, const struct dialog *d, size_t g, size_t xi)
 	buf_append_str(b, " (one write)");
 }
 
-/* One line saying what a probe's connection showed. */
+/* One line saying what a probe's connection showed (b: scratch). */
 static char *
-report_classify(const struct dialog *d)
+report_classify(struct report *r, struct buf *bp, const struct dialog *d)
 {
 	const struct dialog_exchange *x = NULL;
 	struct smtp_ext_list l;
-	struct buf b;
+	struct buf b = *bp;
 	size_t i, xi = 0, g;
 	char *s;
 
 	if (!d->connected)
-		return xstrdup("no connection");
+		return report_str(r, "no connection");
 	for (i = d->nex; i-- > 0;)
 		if (d->ex[i].cmd.verb != SMTP_VERB_QUIT) {
 			x = &d->ex[i];
 			xi = i;
 			break;
 		}
-	buf_init(&b, 4096);
+	buf_reset(&b);
+	b.cap = 4096;
 	if (x == NULL && d->has_greeting)
 		buf_printf(&b, "greeting %d, %zu line(s)", d->greeting.code,
 		    d->greeting.nlines);
@@ -242,8 +276,8 @@ report_classify(const struct dialog *d)
 		    ", STARTTLS accepted");
 	if (dialog_anomaly_count(d, "cleartext-after-starttls") > 0)
 		buf_append_str(&b, ", cleartext after STARTTLS");
-	s = xstrdup(buf_cstr(&b));
-	buf_free(&b);
+	s = report_take(r, &b);
+	*bp = b;
 	return s;
 }
 
@@ -253,13 +287,14 @@ report_classify(const struct dialog *d)
  * large, and is somebody's mail), "[TLS]" where TLS began.
  */
 static char *
-report_sent(const struct dialog *d)
+report_sent(struct report *r, struct buf *bp, const struct dialog *d)
 {
-	struct buf b;
+	struct buf b = *bp;
 	size_t i;
 	char *s;
 
-	buf_init(&b, MG_REPORT_TEXT_MAX + 64);
+	buf_reset(&b);
+	b.cap = MG_REPORT_TEXT_MAX + 64;
 	for (i = 0; i < d->nex && b.len < MG_REPORT_TEXT_MAX; i++) {
 		escape_wire(&b, d->ex[i].line, d->ex[i].linelen, ESCAPE_TERM);
 		if (d->ex[i].has_body) {
@@ -272,96 +307,35 @@ report_sent(const struct dialog *d)
 		buf_append_str(&b, "...");
 	else if (d->tls_started)
 		buf_append_str(&b, "[TLS]");
-	s = xstrdup(buf_cstr(&b));
-	buf_free(&b);
+	s = report_take(r, &b);
+	*bp = b;
 	return s;
 }
 
 static void
-report_probe_add(struct report *r, const struct transcript *t,
+report_probe_add(struct report *r, struct buf *b, const struct transcript *t,
     const struct dialog *d)
 {
 	struct report_probe p;
 	const uint8_t *bytes;
 	size_t len;
 
-	p.name = xstrdup(t->label[0] ? t->label : "session");
+	p.name = report_str(r, t->label[0] ? t->label : "session");
 	bytes = transcript_bytes(t, TR_C2S, &len);
-	p.sent = d->nex > 0 ? report_sent(d) :
-	    escape_wire_str(bytes, len, ESCAPE_TERM, MG_REPORT_TEXT_MAX);
+	p.sent = d->nex > 0 ? report_sent(r, b, d) :
+	    report_escape(r, bytes, len, MG_REPORT_TEXT_MAX);
 	bytes = transcript_bytes(t, TR_S2C, &len);
-	p.reply = escape_wire_str(bytes, len, ESCAPE_TERM,
-	    MG_REPORT_TEXT_MAX);
-	p.classification = report_classify(d);
+	p.reply = report_escape(r, bytes, len, MG_REPORT_TEXT_MAX);
+	p.classification = report_classify(r, b, d);
 	REPORT_ADD(r, probes, nprobes, &p);
-}
-
-static void
-report_strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 void
 report_free(struct report *r)
 {
-	size_t i;
-
 	if (r == NULL)
 		return;
-	free(r->target);
-	free(r->address);
-	free(r->client);
-	free(r->summary);
-	for (i = 0; i < r->nmatched; i++) {
-		free(r->matched[i].name);
-		free(r->matched[i].family);
-		free(r->matched[i].generation);
-		free(r->matched[i].ref);
-		report_strv_free(r->matched[i].facts, r->matched[i].nfacts);
-	}
-	free(r->matched);
-	for (i = 0; i < r->nevidence; i++) {
-		free(r->evidence[i].source);
-		free(r->evidence[i].what);
-		free(r->evidence[i].text);
-	}
-	free(r->evidence);
-	for (i = 0; i < r->nkeywords; i++) {
-		free(r->keywords[i].masked);
-		free(r->keywords[i].decoded);
-	}
-	free(r->keywords);
-	for (i = 0; i < r->nverbs; i++) {
-		free(r->verbs[i].verb);
-		free(r->verbs[i].status);
-		free(r->verbs[i].reply);
-	}
-	free(r->verbs);
-	for (i = 0; i < r->neffects; i++) {
-		free(r->effects[i].name);
-		free(r->effects[i].text);
-	}
-	free(r->effects);
-	report_strv_free(r->fix, r->nfix);
-	free(r->fix_generation);
-	for (i = 0; i < r->nprobes; i++) {
-		free(r->probes[i].name);
-		free(r->probes[i].sent);
-		free(r->probes[i].reply);
-		free(r->probes[i].classification);
-	}
-	free(r->probes);
-	for (i = 0; i < r->nnotes; i++) {
-		free(r->notes[i].section);
-		free(r->notes[i].text);
-	}
-	free(r->notes);
-	report_strv_free(r->anomalies, r->nanomalies);
+	arena_free(&r->arena);
 	free(r);
 }
 
@@ -369,16 +343,22 @@ static void
 report_summary(struct report *r)
 {
 	const struct report_name *n;
+	char *s;
 
 	for (n = report_names; n->generation != NULL; n++)
 		if (strcmp(n->generation, r->verdict.generation) == 0) {
-			r->summary = xstrdup(n->text);
+			r->summary = report_str(r, n->text);
 			return;
 		}
-	r->summary = r->verdict.family == FP_FAM_INCONCLUSIVE ?
-	    xstrdup("inconclusive: the evidence does not decide") :
-	    xasprintf("%s (%s)", fp_family_name(r->verdict.family),
+	if (r->verdict.family == FP_FAM_INCONCLUSIVE) {
+		r->summary = report_str(r,
+		    "inconclusive: the evidence does not decide");
+		return;
+	}
+	s = xasprintf("%s (%s)", fp_family_name(r->verdict.family),
 	    r->verdict.generation);
+	r->summary = report_str(r, s);
+	free(s);
 }
 
 static void
@@ -395,10 +375,9 @@ report_evidence_add(struct report *r, const struct facts *fs,
 		if (strcmp(r->evidence[i].what, fact) == 0 ||
 		    strcmp(r->evidence[i].text, f->evidence) == 0)
 			return;
-	e.source = report_dup(f->source);
-	e.what = xstrdup(fact);
-	e.text = xstrndup(f->evidence, strnlen(f->evidence,
-	    MG_REPORT_TEXT_MAX));
+	e.source = report_str(r, f->source);
+	e.what = report_str(r, fact);
+	e.text = arena_strndup(&r->arena, f->evidence, MG_REPORT_TEXT_MAX);
 	REPORT_ADD(r, evidence, nevidence, &e);
 }
 
@@ -415,15 +394,16 @@ report_matches(struct report *r, const struct fp_result *res,
 	for (i = 0; i < res->nhits; i++) {
 		e = res->hits[i].fp;
 		memset(&m, 0, sizeof(m));
-		m.name = xstrdup(e->name);
-		m.family = xstrdup(e->family);
-		m.generation = xstrdup(e->generation);
-		m.ref = xstrdup(e->ref);
+		m.name = report_str(r, e->name);
+		m.family = report_str(r, e->family);
+		m.generation = report_str(r, e->generation);
+		m.ref = report_str(r, e->ref);
 		m.weight = e->weight;
 		m.nfacts = res->hits[i].nused;
-		m.facts = xcalloc(m.nfacts ? m.nfacts : 1, sizeof(char *));
+		m.facts = arena_calloc(&r->arena, m.nfacts ? m.nfacts : 1,
+		    sizeof(char *));
 		for (j = 0; j < m.nfacts; j++) {
-			m.facts[j] = xstrdup(res->hits[i].used[j].text);
+			m.facts[j] = report_str(r, res->hits[i].used[j].text);
 			report_evidence_add(r, fs, res->hits[i].used[j].fact);
 		}
 		REPORT_ADD(r, matched, nmatched, &m);
@@ -438,8 +418,8 @@ report_matches(struct report *r, const struct fp_result *res,
 			if (k < r->neffects ||
 			    (fe = fp_db_effect(db, e->effects[j])) == NULL)
 				continue;
-			ef.name = xstrdup(fe->name);
-			ef.text = xstrdup(fe->text);
+			ef.name = report_str(r, fe->name);
+			ef.text = report_str(r, fe->text);
 			REPORT_ADD(r, effects, neffects, &ef);
 		}
 	}
@@ -455,22 +435,22 @@ report_fix(struct report *r, const struct fp_db *db)
 	    r->verdict.family == FP_FAM_INCONCLUSIVE ||
 	    (f = fp_db_fix(db, r->verdict.generation)) == NULL)
 		return;
-	r->fix_generation = xstrdup(f->generation);
-	r->fix = xcalloc(f->nlines, sizeof(char *));
+	r->fix_generation = report_str(r, f->generation);
+	r->fix = arena_calloc(&r->arena, f->nlines, sizeof(char *));
 	for (i = 0; i < f->nlines; i++)
-		r->fix[i] = xstrdup(f->lines[i]);
+		r->fix[i] = report_str(r, f->lines[i]);
 	r->nfix = f->nlines;
 }
 
 /* Masked EHLO keywords of the first EHLO outside TLS, decoded. */
 static void
-report_keywords(struct report *r, const struct dialog *d)
+report_keywords(struct report *r, struct buf *bp, const struct dialog *d)
 {
 	const struct dialog_exchange *x = dialog_find(d, "EHLO");
 	struct smtp_ext_list l;
 	struct report_keyword k;
 	const char *cand[6];
-	struct buf b;
+	struct buf *b = bp;
 	size_t i, j, nc;
 
 	if (x == NULL || !x->has_reply || d->no_greeting)
@@ -483,79 +463,80 @@ report_keywords(struct report *r, const struct dialog *d)
 	for (i = 0; i < l.n; i++) {
 		if (!l.v[i].masked)
 			continue;
-		k.masked = escape_wire_str((const uint8_t *)l.v[i].keyword,
-		    strlen(l.v[i].keyword), ESCAPE_TERM, 0);
+		k.masked = report_escape(r, (const uint8_t *)l.v[i].keyword,
+		    strlen(l.v[i].keyword), 0);
 		k.length = l.v[i].mask_len;
 		nc = smtp_ext_decode(l.v[i].mask_len, cand, 6);
-		buf_init(&b, 1024);
+		buf_reset(b);
+		b->cap = 1024;
 		for (j = 0; j < nc && j < 6; j++) {
 			/* Offered in clear in the same reply: not this one. */
 			if (smtp_ext_find(&l, cand[j]) != NULL)
 				continue;
-			buf_printf(&b, "%s%s", b.len ? "|" : "", cand[j]);
+			if (b->len > 0)
+				buf_append(b, "|", 1);
+			buf_append_str(b, cand[j]);
 		}
-		k.decoded = xstrdup(b.len ? buf_cstr(&b) : "?");
-		buf_free(&b);
+		k.decoded = b->len ? report_take(r, b) : report_str(r, "?");
 		REPORT_ADD(r, keywords, nkeywords, &k);
 	}
 	smtp_ext_list_free(&l);
 }
 
+/* EHLO, HELO and the unknown verb, named like facts_verb_facts. */
+static const struct facts_verb_facts report_extra_verbs[] = {
+	{ .verb = "EHLO", .code = "ehlo.code", .text = "ehlo.text",
+	  .xquoted = "ehlo.xquoted", .same = "ehlo.same_as_unknown" },
+	{ .verb = "HELO", .code = "helo.code", .text = "helo.text",
+	  .xquoted = "helo.xquoted", .same = "helo.same_as_unknown" },
+	{ .verb = "UNKNOWN", .code = "unknown.code", .text = "unknown.text",
+	  .xquoted = "unknown.xquoted",
+	  .same = "unknown.same_as_unknown" },
+	{ .verb = NULL },
+};
+
 /* How each verb came back (facts verb.NAME.*). */
 static void
 report_verbs(struct report *r, const struct facts *fs)
 {
-	static const char *const extra[] = { "EHLO", "HELO", "UNKNOWN",
-		NULL };
-	char name[MG_FACT_NAME_MAX], lower[16], fn[MG_FACT_NAME_MAX];
-	const char *const *lists[2] = { extra, facts_verbs };
-	const char *v, *pfx;
+	const struct facts_verb_facts *const lists[2] = {
+		report_extra_verbs, facts_verb_facts
+	};
+	const struct facts_verb_facts *vf;
+	const char *v, *st;
 	struct report_verb rv;
 	int64_t code, unk = facts_get_int(fs, "unknown.code", -1);
-	size_t i, li, j;
+	size_t li;
 
 	for (li = 0; li < 2; li++)
-		for (i = 0; (v = lists[li][i]) != NULL; i++) {
-			if (li == 0) {
-				for (j = 0; v[j] != '\0' &&
-				    j + 1 < sizeof(lower); j++)
-					lower[j] = (char)(v[j] - 'A' + 'a');
-				lower[j] = '\0';
-				facts_cat(name, sizeof(name), lower, NULL,
-				    NULL);
-			} else
-				facts_cat(name, sizeof(name), "verb.", v, NULL);
-			pfx = name;
-			code = facts_get_int(fs, report_fact(fn, pfx, "code"),
-			    -1);
+		for (vf = lists[li]; (v = vf->verb) != NULL; vf++) {
+			code = facts_get_int(fs, vf->code, -1);
 			if (code < 0)
 				continue;
 			memset(&rv, 0, sizeof(rv));
-			rv.verb = xstrdup(strcmp(v, "UNKNOWN") == 0 ?
-			    "(unknown verb)" : v);
+			rv.verb = report_str(r, li == 0 &&
+			    strcmp(v, "UNKNOWN") == 0 ? "(unknown verb)" : v);
 			rv.code = (int)code;
-			rv.reply = report_dup(facts_get_str(fs,
-			    report_fact(fn, pfx, "text"), ""));
+			rv.reply = report_str(r, facts_get_str(fs, vf->text,
+			    ""));
 			if (code == 0)
-				rv.status = xstrdup("no-reply");
-			else if (facts_get_int(fs, report_fact(fn, pfx,
-			    "xquoted"), 0))
-				rv.status = xstrdup("x-filled");
-			else if (facts_get_int(fs, report_fact(fn, pfx,
-			    "same_as_unknown"), 0))
-				rv.status = xstrdup(code == 250 ?
-				    "answered-ok" : "refused");
+				st = "no-reply";
+			else if (facts_get_int(fs, vf->xquoted, 0))
+				st = "x-filled";
+			else if (facts_get_int(fs, vf->same, 0))
+				st = code == 250 ? "answered-ok" : "refused";
 			else if (li == 0 && code == 250 && unk == 250 &&
 			    facts_get_int(fs, "ehlo.keywords", 1) == 0 &&
 			    strcmp(v, "EHLO") == 0)
-				rv.status = xstrdup("answered-ok");
+				st = "answered-ok";
 			else if (li == 0 && code == 250 &&
 			    strcmp(v, "UNKNOWN") == 0)
-				rv.status = xstrdup("answered-ok");
+				st = "answered-ok";
 			else if (code >= 500)
-				rv.status = xstrdup("refused-by-server");
+				st = "refused-by-server";
 			else
-				rv.status = xstrdup("passes");
+				st = "passes";
+			rv.status = report_str(r, st);
 			REPORT_ADD(r, verbs, nverbs, &rv);
 		}
 }
@@ -563,13 +544,19 @@ report_verbs(struct report *r, const struct facts *fs)
 static void
 report_anomalies(struct report *r, const struct facts *fs)
 {
+	size_t i, nl, vl;
 	char *s;
-	size_t i;
 
 	for (i = 0; i < fs->n; i++) {
 		if (strncmp(fs->f[i].name, "anomaly.", 8) != 0)
 			continue;
-		s = xasprintf("%s: %s", fs->f[i].name + 8, fs->f[i].value);
+		/* "NAME: VALUE" */
+		nl = strlen(fs->f[i].name + 8);
+		vl = strlen(fs->f[i].value);
+		s = arena_alloc(&r->arena, nl + 2 + vl + 1);
+		memcpy(s, fs->f[i].name + 8, nl);
+		memcpy(s + nl, ": ", 2);
+		memcpy(s + nl + 2, fs->f[i].value, vl + 1);
 		REPORT_ADD(r, anomalies, nanomalies, &s);
 	}
 }
@@ -581,11 +568,12 @@ report_build_d(const char *target, const char *address, uint16_t port,
     const struct fp_db *db, struct transcript *const *t,
     struct dialog *const *d, size_t n)
 {
-	struct report *r = xcalloc(1, sizeof(*r));
+	struct report *r = report_new();
+	struct buf b;
 	size_t i;
 
-	r->target = report_dup(target);
-	r->address = report_dup(address);
+	r->target = report_str(r, target);
+	r->address = report_str(r, address);
 	r->port = port;
 	r->verdict = res->verdict;
 	report_summary(r);
@@ -594,11 +582,14 @@ report_build_d(const char *target, const char *address, uint16_t port,
 	report_evidence_add(r, fs, "ehlo.keywords");
 	report_evidence_add(r, fs, "ehlo.code");
 	report_fix(r, db);
+	/* One scratch buffer for every text built here. */
+	buf_init(&b, MG_REPORT_TEXT_MAX + 64);
 	for (i = 0; i < n; i++) {
 		if (r->nkeywords == 0)
-			report_keywords(r, d[i]);
-		report_probe_add(r, t[i], d[i]);
+			report_keywords(r, &b, d[i]);
+		report_probe_add(r, &b, t[i], d[i]);
 	}
+	buf_free(&b);
 	report_verbs(r, fs);
 	report_anomalies(r, fs);
 	return r;
@@ -676,10 +667,10 @@ static struct report *
 report_brief(const char *target, const char *address, uint16_t port,
     const struct fp_result *res)
 {
-	struct report *r = xcalloc(1, sizeof(*r));
+	struct report *r = report_new();
 
-	r->target = report_dup(target);
-	r->address = report_dup(address);
+	r->target = report_str(r, target);
+	r->address = report_str(r, address);
 	r->port = port;
 	r->verdict = res->verdict;
 	report_summary(r);
@@ -694,14 +685,18 @@ report_from_capture_select(const struct fp_db *db, struct transcript *t,
 	struct fp_result res;
 	struct dialog *d;
 	struct report *r;
-	struct buf b;
-	char *target;
+	char target[32], *p = target + sizeof(target);
+	size_t v = session_index;
 
-	buf_init(&b, 64);
-	buf_append_str(&b, "session ");
-	report_unum(&b, session_index);
-	target = xstrdup(buf_cstr(&b));
-	buf_free(&b);
+	/* "session N" */
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	p -= 8;
+	memcpy(p, "session ", 8);
+	memmove(target, p, (size_t)(target + sizeof(target) - p));
 	/* One dialogue replay feeds the facts and the report. */
 	d = dialog_from_transcript(t);
 	facts_from_dialogs(&d, &t, 1, &fs);
@@ -714,10 +709,9 @@ report_from_capture_select(const struct fp_db *db, struct transcript *t,
 	fp_result_free(&res);
 	facts_free(&fs);
 	dialog_free(d);
-	free(target);
 	r->is_capture = 1;
 	r->session_index = session_index;
-	r->client = xstrdup(t->client);
+	r->client = report_str(r, t->client);
 	r->cport = t->cport;
 	return r;
 }
@@ -734,8 +728,8 @@ report_add_note(struct report *r, const char *section, const char *text)
 {
 	struct report_note nt;
 
-	nt.section = report_dup(section);
-	nt.text = report_dup(text);
+	nt.section = report_str(r, section);
+	nt.text = report_str(r, text);
 	REPORT_ADD(r, notes, nnotes, &nt);
 }
 

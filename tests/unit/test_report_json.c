@@ -226,35 +226,36 @@ test_hostile_report(void **state)
 
 	(void)state;
 	for (i = 0; vals[i] != NULL; i++) {
-		r = xcalloc(1, sizeof(*r));
-		r->target = xstrdup(vals[i]);
-		r->address = xstrdup(vals[i]);
+		r = report_new();
+		r->target = report_str(r, vals[i]);
+		r->address = report_str(r, vals[i]);
 		r->port = 25;
 		r->is_capture = (int)(i & 1);
 		r->session_index = i;
-		r->client = xstrdup(vals[i]);
+		r->client = report_str(r, vals[i]);
 		r->verdict.family = FP_FAM_PIX;
 		util_strlcpy(r->verdict.generation, vals[i],
 		    sizeof(r->verdict.generation));
 		r->verdict.confidence = -5;
-		r->summary = i == 2 ? NULL : xstrdup(vals[i]);
-		r->matched = xcalloc(1, sizeof(*r->matched));
+		r->summary = i == 2 ? NULL : report_str(r, vals[i]);
+		r->matched = arena_calloc(&r->arena, 1, sizeof(*r->matched));
 		r->nmatched = 1;
-		r->matched[0].name = xstrdup(vals[i]);
-		r->matched[0].family = xstrdup("pix");
+		r->matched[0].name = report_str(r, vals[i]);
+		r->matched[0].family = report_str(r, "pix");
 		r->matched[0].generation = NULL;
-		r->matched[0].ref = xstrdup(vals[i]);
+		r->matched[0].ref = report_str(r, vals[i]);
 		r->matched[0].weight = 40;
-		r->matched[0].facts = xcalloc(2, sizeof(char *));
-		r->matched[0].facts[0] = xstrdup(vals[i]);
-		r->matched[0].facts[1] = xstrdup("x == 1");
+		r->matched[0].facts = arena_calloc(&r->arena, 2,
+		    sizeof(char *));
+		r->matched[0].facts[0] = report_str(r, vals[i]);
+		r->matched[0].facts[1] = report_str(r, "x == 1");
 		r->matched[0].nfacts = 2;
-		r->fix = xcalloc(1, sizeof(char *));
-		r->fix[0] = xstrdup(vals[i]);
+		r->fix = arena_calloc(&r->arena, 1, sizeof(char *));
+		r->fix[0] = report_str(r, vals[i]);
 		r->nfix = 1;
-		r->fix_generation = xstrdup(vals[i]);
-		r->anomalies = xcalloc(1, sizeof(char *));
-		r->anomalies[0] = xstrdup(vals[i]);
+		r->fix_generation = report_str(r, vals[i]);
+		r->anomalies = arena_calloc(&r->arena, 1, sizeof(char *));
+		r->anomalies[0] = report_str(r, vals[i]);
 		r->nanomalies = 1;
 		r->dropped = 3;
 		report_add_note(r, vals[i], vals[i]);
@@ -273,12 +274,12 @@ test_cap(void **state)
 {
 	struct report_json_extra x = { .file = "f", .kind = "smtp",
 		.start = "t", .end = "fin" };
-	struct report *r = xcalloc(1, sizeof(*r));
+	struct report *r = report_new();
 	struct buf b;
 
 	(void)state;
-	r->target = xstrdup("session 1");
-	r->summary = xstrdup("no SMTP interference found");
+	r->target = report_str(r, "session 1");
+	r->summary = report_str(r, "no SMTP interference found");
 	util_strlcpy(r->verdict.generation, "none",
 	    sizeof(r->verdict.generation));
 	buf_init(&b, 64);

@@ -4,6 +4,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "out_json.h"
 #include "report_json.h"
@@ -165,16 +168,110 @@ report_json_esc(struct report_json_w *w, const char *s, size_t n)
 	report_json_raw(w, s + start, n - start);
 }
 
+/*
+ * s (n bytes, valid UTF-8 unless high) quoted and escaped straight into
+ * the buffer, which has room for the worst case (6 bytes per byte and
+ * the quotes): no call per escape.  Returns 0, or -1 when s holds a byte
+ * 0x80 or above and is not UTF-8 (nothing written then).
+ */
+static int
+report_json_fast(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
+	char *o = (char *)b->data + b->len;
+	size_t i = 0;
+	uint64_t x;
+	int high = 0;
+	unsigned char c;
+
+	*o++ = '"';
+	while (i < n) {
+#ifdef __SSE2__
+		/* Sixteen bytes at a time: below 0x20 or 0x80 and up (both
+		 * below 0x20 as signed bytes), '"' or '\\'.  The store may
+		 * run past what is kept; the room holds 6 bytes per byte. */
+		if (i + 16 <= n) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+			int m = _mm_movemask_epi8(_mm_or_si128(
+			    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
+
+			_mm_storeu_si128((__m128i *)o, v);
+			if (m == 0) {
+				o += 16;
+				i += 16;
+				continue;
+			}
+			o += __builtin_ctz((unsigned)m);
+			i += __builtin_ctz((unsigned)m);
+		}
+#endif
+		if (i + 8 <= n) {
+			memcpy(&x, p + i, 8);
+			if (!report_json_special(x)) {
+				memcpy(o, &x, 8);
+				o += 8;
+				i += 8;
+				continue;
+			}
+		}
+		c = p[i++];
+		switch (report_json_class[c]) {
+		case 2:
+			high = 1;
+			/* FALLTHROUGH */
+		case 0:
+		case 4:
+			*o++ = (char)c;
+			continue;
+		default:
+			break;
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"':	*o++ = '"';	break;
+		case '\\':	*o++ = '\\';	break;
+		case '\b':	*o++ = 'b';	break;
+		case '\f':	*o++ = 'f';	break;
+		case '\n':	*o++ = 'n';	break;
+		case '\r':	*o++ = 'r';	break;
+		case '\t':	*o++ = 't';	break;
+		default:
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+			break;
+		}
+	}
+	if (high && !report_json_utf8_ok(s, n))
+		return -1;
+	*o++ = '"';
+	b->len = (size_t)(o - (char *)b->data);
+	return 0;
+}
+
 /* A NUL-terminated string (NULL is ""), quoted. */
 static void
 report_json_str(struct report_json_w *w, const char *s)
 {
+	struct buf *b = w->b;
 	size_t n;
 
 	if (s == NULL)
 		s = "";
 	n = strlen(s);
-	if (report_json_high((const unsigned char *)s, n) &&
+	/* Room for the worst case already there (the analyzer's buffer is
+	 * reused line after line): escape in place. */
+	if (!w->err && n < (SIZE_MAX - 3) / 6 &&
+	    b->size > b->len + 6 * n + 2 && b->cap - b->len >= 6 * n + 2) {
+		if (report_json_fast(b, s, n) == 0)
+			return;
+		n = 0;	/* json_string() refuses it: out_json_str "" */
+	} else if (report_json_high((const unsigned char *)s, n) &&
 	    !report_json_utf8_ok(s, n))
 		n = 0;		/* json_string() refuses it: out_json_str "" */
 	RJ_LIT(w, "\"");

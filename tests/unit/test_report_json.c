@@ -156,6 +156,13 @@ check_report(const struct report *r, const struct report_json_extra *x,
 	want = jansson_session(r, x);
 	if (strcmp(want, buf_cstr(&b)) != 0)
 		fail_msg("%s:\n got  %s\n want %s", what, buf_cstr(&b), want);
+	/* Again into the grown buffer: every string takes the in-place
+	 * path (report_json_fast) instead of the appending one. */
+	buf_reset(&b);
+	assert_int_equal(report_json_session(&b, r, x), 0);
+	if (strcmp(want, buf_cstr(&b)) != 0)
+		fail_msg("%s (in place):\n got  %s\n want %s", what,
+		    buf_cstr(&b), want);
 	free(want);
 	buf_free(&b);
 }
@@ -219,7 +226,13 @@ static void
 test_hostile_report(void **state)
 {
 	static const char *const vals[] = { "plain", "q\"b\\s\x01\x1f",
-		"caf\xc3\xa9", "bad\xc3", "\xed\xa0\x80", "", NULL };
+		"caf\xc3\xa9", "bad\xc3", "\xed\xa0\x80", "",
+		/* Past 16 bytes: specials at each end of a block. */
+		"0123456789abcde\"0123456789abcdef\\0123456789abcd\x7f\x1f",
+		"\"0123456789abcdef0123456789abcdef\r\n\t\b\f\x01 tail",
+		"0123456789abcdef0123456789abcdef caf\xc3\xa9 0123456789abcd",
+		"0123456789abcdef0123456789abcdef bad\xc3 0123456789abcdef",
+		NULL };
 	struct report_json_extra x;
 	struct report *r;
 	size_t i;

@@ -99,6 +99,15 @@ void	facts_set_evidence(struct facts *fs, const char *name,
 /* Lookup; NULL when absent. */
 const struct fact *facts_get(const struct facts *fs,
 	    const char *name);
+/*
+ * The hash facts_get() computes from a name, so a caller that looks the
+ * same name up in table after table (a fingerprint condition) computes
+ * it once; facts_get_hashed(fs, name, facts_name_hash(name)) is
+ * facts_get(fs, name).
+ */
+uint32_t facts_name_hash(const char *name);
+const struct fact *facts_get_hashed(const struct facts *fs,
+	    const char *name, uint32_t hash);
 /* Numeric value of a numeric fact, def when absent or not numeric. */
 int64_t	facts_get_int(const struct facts *fs, const char *name,
 	    int64_t def);

@@ -54,6 +54,7 @@ enum fp_op {
 
 struct fp_cond {
 	char		*fact;
+	uint32_t	 fact_hash;	/* facts_name_hash(fact) */
 	enum fp_op	 op;
 	char		*value;		/* NULL for exists/absent */
 	int		 is_num;	/* value is a decimal integer */

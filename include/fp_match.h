@@ -15,14 +15,16 @@
  *
  * Ownership: fp_match() fills caller storage (struct fp_result) that
  * fp_result_free() releases (NULL is a no-op).  Strings in a result are
- * owned by the result; pointers to fingerprints point into the db, which
- * must outlive the result.  Nothing here prints or fails.
+ * owned by the result (its arena) except fp_used.fact, which like the
+ * pointers to fingerprints points into the db, which must outlive the
+ * result.  Nothing here prints or fails.
  */
 #ifndef FP_MATCH_H
 #define FP_MATCH_H
 
 #include <stddef.h>
 
+#include "arena.h"
 #include "fp_load.h"
 #include "facts.h"
 
@@ -37,7 +39,7 @@ enum fp_family {
 
 /* One fact a matched fingerprint used: "ehlo.code == 500 (500)". */
 struct fp_used {
-	char		*fact;
+	const char	*fact;	/* the condition's, in the db */
 	char		*text;	/* "FACT OP VALUE (actual VALUE)" */
 };
 
@@ -58,6 +60,8 @@ struct fp_result {
 	struct fp_verdict verdict;
 	struct fp_hit	*hits;		/* in file order */
 	size_t		 nhits;
+	size_t		 hroom;		/* hits room (arena_grow) */
+	struct arena	 arena;		/* hits, used, texts */
 };
 
 void	fp_match(const struct fp_db *db, const struct facts *fs,

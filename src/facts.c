@@ -323,6 +323,18 @@ facts_get(const struct facts *fs, const char *name)
 	return facts_find(fs, name);
 }
 
+uint32_t
+facts_name_hash(const char *name)
+{
+	return facts_hash(name);
+}
+
+const struct fact *
+facts_get_hashed(const struct facts *fs, const char *name, uint32_t hash)
+{
+	return facts_find_h(fs, name, hash);
+}
+
 int64_t
 facts_get_int(const struct facts *fs, const char *name, int64_t def)
 {

@@ -179,6 +179,7 @@ fp_match_line(struct fp_parser *p)
 	c = &e->conds[e->nconds++];
 	memset(c, 0, sizeof(*c));
 	c->fact = xstrdup(p->tok[1]);
+	c->fact_hash = facts_name_hash(c->fact);
 	c->op = (enum fp_op)op;
 	c->negate = p->tok[0][0] == 'u';
 	c->line = p->line;

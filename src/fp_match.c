@@ -8,6 +8,10 @@
 #include "fp_match.h"
 #include "util.h"
 
+/* Conditions of one fingerprint whose facts fit on the stack (more go
+ * in the result's arena). */
+#define FP_MATCH_CONDS_LOCAL	32
+
 static const char *const fp_family_names[] = {
 	[FP_FAM_NONE] = "none",
 	[FP_FAM_PIX] = "pix",
@@ -52,10 +56,10 @@ fp_contains(const char *hay, const char *needle)
 	return 0;
 }
 
+/* Does c hold over fact f (NULL: never measured)? */
 static int
-fp_match_test(const struct fp_cond *c, const struct facts *fs)
+fp_match_test(const struct fp_cond *c, const struct fact *f)
 {
-	const struct fact *f = facts_get(fs, c->fact);
 	int cmp;
 
 	if (c->op == FP_OP_EXISTS)
@@ -90,21 +94,33 @@ fp_match_test(const struct fp_cond *c, const struct facts *fs)
 	}
 }
 
+/* One condition with its fact looked up (*fp) by its stored hash. */
+static int
+fp_match_one(const struct fp_cond *c, const struct facts *fs,
+    const struct fact **fp)
+{
+	int v;
+
+	*fp = facts_get_hashed(fs, c->fact, c->fact_hash);
+	v = fp_match_test(c, *fp);
+	return c->negate ? !v : v;
+}
+
 int
 fp_match_cond(const struct fp_cond *c, const struct facts *fs)
 {
-	int v = fp_match_test(c, fs);
+	const struct fact *f;
 
-	return c->negate ? !v : v;
+	return fp_match_one(c, fs, &f);
 }
 
 /* "[unless ]FACT OP [VALUE] (actual)".  Built without printf: every hit
  * of every session needs it. */
 static char *
-fp_used_text(const struct fp_cond *c, const struct fact *f)
+fp_used_text(struct arena *a, const struct fp_cond *c, const struct fact *f)
 {
 	const char *parts[10];
-	size_t i, n = 0, len = 0;
+	size_t i, n = 0, len = 0, pl[10];
 	char *s, *p;
 	int q = 0;	/* values as plain words: baselines and goldens
 			 * depend on this text (c->quoted kept for tools) */
@@ -120,36 +136,36 @@ fp_used_text(const struct fp_cond *c, const struct fact *f)
 	parts[n++] = f != NULL ? f->value : "absent";
 	parts[n++] = ")";
 	for (i = 0; i < n; i++)
-		len += strlen(parts[i]);
-	p = s = xmalloc(len + 1);
+		len += pl[i] = strlen(parts[i]);
+	p = s = arena_alloc(a, len + 1);
 	for (i = 0; i < n; i++) {
-		len = strlen(parts[i]);
-		memcpy(p, parts[i], len);
-		p += len;
+		memcpy(p, parts[i], pl[i]);
+		p += pl[i];
 	}
 	*p = '\0';
 	return s;
 }
 
+/* A matched fingerprint; fv[i] is the fact conds[i] looked at. */
 static void
 fp_hit_add(struct fp_result *r, const struct fp_entry *e,
-    const struct facts *fs)
+    const struct fact *const *fv)
 {
 	struct fp_hit *h;
-	const struct fact *f;
 	const struct fp_cond *c;
 	size_t i;
 
-	r->hits = xreallocarray(r->hits, r->nhits + 1, sizeof(*r->hits));
+	if (r->nhits >= r->hroom)
+		r->hits = arena_grow(&r->arena, r->hits, &r->hroom,
+		    r->nhits + 1, sizeof(*r->hits));
 	h = &r->hits[r->nhits++];
 	h->fp = e;
 	h->nused = e->nconds;
-	h->used = xcalloc(e->nconds, sizeof(*h->used));
+	h->used = arena_calloc(&r->arena, e->nconds, sizeof(*h->used));
 	for (i = 0; i < e->nconds; i++) {
 		c = &e->conds[i];
-		f = facts_get(fs, c->fact);
-		h->used[i].fact = xstrdup(c->fact);
-		h->used[i].text = fp_used_text(c, f);
+		h->used[i].fact = c->fact;
+		h->used[i].text = fp_used_text(&r->arena, c, fv[i]);
 	}
 }
 
@@ -195,10 +211,12 @@ fp_match(const struct fp_db *db, const struct facts *fs,
     struct fp_result *out)
 {
 	const struct fp_entry *e;
+	const struct fact *fbuf[FP_MATCH_CONDS_LOCAL], **fv;
 	size_t i, j;
 	int fam;
 
 	memset(out, 0, sizeof(*out));
+	arena_init(&out->arena);
 	if (facts_get_int(fs, "conn.connected", 0) == 0 || db == NULL) {
 		/* Nothing reached: no fact can speak (unreachable). */
 		out->verdict.family = FP_FAM_INCONCLUSIVE;
@@ -208,12 +226,14 @@ fp_match(const struct fp_db *db, const struct facts *fs,
 	}
 	for (i = 0; i < db->nentries; i++) {
 		e = &db->entries[i];
+		fv = e->nconds <= FP_MATCH_CONDS_LOCAL ? fbuf :
+		    arena_alloc(&out->arena, e->nconds * sizeof(*fv));
 		for (j = 0; j < e->nconds; j++)
-			if (!fp_match_cond(&e->conds[j], fs))
+			if (!fp_match_one(&e->conds[j], fs, &fv[j]))
 				break;
 		if (j < e->nconds)
 			continue;
-		fp_hit_add(out, e, fs);
+		fp_hit_add(out, e, fv);
 		if ((fam = fp_family_parse(e->family)) >= 0)
 			out->verdict.score[fam] += e->weight;
 	}
@@ -223,17 +243,8 @@ fp_match(const struct fp_db *db, const struct facts *fs,
 void
 fp_result_free(struct fp_result *r)
 {
-	size_t i, j;
-
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->nhits; i++) {
-		for (j = 0; j < r->hits[i].nused; j++) {
-			free(r->hits[i].used[j].fact);
-			free(r->hits[i].used[j].text);
-		}
-		free(r->hits[i].used);
-	}
-	free(r->hits);
+	arena_free(&r->arena);
 	memset(r, 0, sizeof(*r));
 }

@@ -74,10 +74,30 @@ smtp_line_pending(const struct smtp_line_framer *f)
 }
 
 /* Update the partial line's flags with the bytes [p, q), none of them LF. */
+/* Eight bytes at a time: does word x hold a NUL, a CR or a byte 0x80 and
+ * up?  (Bit tricks from "Bit Twiddling Hacks", haszero.) */
+#define SL_ONES		0x0101010101010101ULL
+#define SL_HIGH		0x8080808080808080ULL
+#define SL_ZERO(x)	(((x) - SL_ONES) & ~(x) & SL_HIGH)
+
 static void
 smtp_line_scan(struct smtp_line_framer *f, const uint8_t *p,
     const uint8_t *q)
 {
+	uint64_t x;
+
+	/* Words with none of the bytes that set a flag change nothing but
+	 * prev_cr (their last byte is not CR). */
+	while (q - p >= 8) {
+		memcpy(&x, p, 8);
+		if ((SL_ZERO(x) | (x & SL_HIGH) |
+		    SL_ZERO(x ^ (SL_ONES * '\r'))) != 0)
+			break;
+		if (f->prev_cr)
+			f->flags |= SMTP_LINE_BARE_CR;
+		f->prev_cr = 0;
+		p += 8;
+	}
 	for (; p < q; p++) {
 		if (f->prev_cr)
 			f->flags |= SMTP_LINE_BARE_CR;

@@ -35,6 +35,8 @@ struct arena {
 };
 
 void	 arena_init(struct arena *a);
+/* Same, the first chunk first bytes (within ARENA_CHUNK_MIN..MAX). */
+void	 arena_init_size(struct arena *a, size_t first);
 void	 arena_free(struct arena *a);
 /* Back to empty, keeping the first (oldest) chunk's storage. */
 void	 arena_reset(struct arena *a);

@@ -29,8 +29,9 @@
  *
  * Ownership: the dialog owns copies of everything (command bytes, parsed
  * commands whose slices point into the copied line, replies); it does not
- * point into the transcript, which may be freed first.  dialog_free(NULL)
- * is a no-op.  Caps: MG_DIALOG_EXCH_MAX exchanges, MG_DIALOG_ORPHANS_MAX
+ * point into the transcript, which may be freed first.  All of it lives
+ * in the dialog's arena (its replies are in_arena, smtp_reply.h), freed
+ * at once by dialog_free(); dialog_free(NULL) is a no-op.  Caps: MG_DIALOG_EXCH_MAX exchanges, MG_DIALOG_ORPHANS_MAX
  * orphans, MG_DIALOG_ANOM_MAX anomalies;
  * past a cap the item is counted in the *_dropped field.  Never prints;
  * never fails (hostile bytes become anomalies).
@@ -41,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "smtp_cmd.h"
 #include "smtp_reply.h"
 
@@ -104,10 +106,10 @@ struct dialog {
 	size_t		 nex, exsize;
 	uint64_t	 ex_dropped;
 	struct smtp_reply *orphans;
-	size_t		 norphans;
+	size_t		 norphans, orphroom;
 	uint64_t	 orphans_dropped;
 	struct dialog_anomaly *anom;
-	size_t		 nanom;
+	size_t		 nanom, anomroom;
 	uint64_t	 anom_dropped;
 	int		 tls_started;	/* 220 to STARTTLS seen */
 	int		 tls_record;	/* and a TLS record followed */
@@ -115,6 +117,7 @@ struct dialog {
 	int		 timeout;
 	uint64_t	 gaps;
 	uint64_t	 bytes[2];	/* stream bytes seen, per tr_dir */
+	struct arena	 arena;		/* every part of the dialog */
 };
 
 struct dialog	*dialog_from_transcript(const struct transcript *t);

@@ -24,6 +24,10 @@
  * its lines and texts; free them with smtp_reply_clear() (NULL-safe).  The
  * parser owns its framer and the reply being assembled; release with
  * smtp_reply_parser_free() (NULL-safe).  Allocation failure dies (xmalloc).
+ * A parser given an arena (smtp_reply_parser_arena) puts the lines and
+ * texts of its replies there instead: such a reply (in_arena) is freed
+ * with the arena, and smtp_reply_clear() only empties it (dialog.c, one
+ * arena per connection).
  */
 #ifndef SMTP_REPLY_H
 #define SMTP_REPLY_H
@@ -33,6 +37,8 @@
 
 #include "buf.h"
 #include "smtp_line.h"
+
+struct arena;
 
 /* Reply anomalies. */
 #define SMTP_REPLY_NO_CODE		0x0001u
@@ -69,6 +75,8 @@ struct smtp_reply {
 	unsigned	 anomalies; /* SMTP_REPLY_* */
 	uint64_t	 off;	/* stream offset of the first byte */
 	uint64_t	 end;	/* stream offset past the last byte */
+	int		 in_arena; /* lines and texts in the parser's
+				 * arena: not freed by smtp_reply_clear */
 };
 
 struct smtp_reply_parser {
@@ -76,6 +84,7 @@ struct smtp_reply_parser {
 	struct smtp_reply	 cur;	/* reply being assembled */
 	size_t			 cursize; /* allocated lines in cur */
 	size_t			 max_lines;
+	struct arena		*arena;	/* NULL: malloc */
 };
 
 /* line_cap 0: MG_LINE_MAX.  Never fails. */
@@ -83,6 +92,9 @@ void	smtp_reply_parser_init(struct smtp_reply_parser *rp, size_t line_cap);
 /* Discard the partial reply and line (e.g. after a gap of skip bytes). */
 void	smtp_reply_parser_reset(struct smtp_reply_parser *rp, uint64_t skip);
 void	smtp_reply_parser_free(struct smtp_reply_parser *rp);
+/* Lines and texts of the replies from now on in a (NULL: malloc). */
+void	smtp_reply_parser_arena(struct smtp_reply_parser *rp,
+	    struct arena *a);
 /*
  * Consume bytes from [*pp, end).  SMTP_OK: a complete reply was moved into
  * *out (which must be empty or cleared; caller frees with

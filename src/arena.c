@@ -24,6 +24,14 @@ arena_init(struct arena *a)
 }
 
 void
+arena_init_size(struct arena *a, size_t first)
+{
+	arena_init(a);
+	a->next = first < ARENA_CHUNK_MIN ? ARENA_CHUNK_MIN :
+	    first > ARENA_CHUNK_MAX ? ARENA_CHUNK_MAX : first;
+}
+
+void
 arena_free(struct arena *a)
 {
 	struct arena_chunk *c, *nx;
@@ -68,7 +76,7 @@ arena_alloc_chunk(struct arena *a, size_t n)
 	    (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 	if (a->next < ARENA_CHUNK_MIN)
 		a->next = ARENA_CHUNK_MIN;
-	if (r > a->next / 4) {
+	if (r > a->next / 2) {
 		/* Big: a chunk of its own, behind the current one, whose
 		 * free space stays usable. */
 		c = xmalloc(sizeof(*c) + r);

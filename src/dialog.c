@@ -39,6 +39,8 @@ struct dialog_want {
 #define DIALOG_GIVEUP_US	(5ULL * 1000 * 1000)
 
 #define DIALOG_FIFO_MAX		1024
+/* First chunk of a dialog's arena. */
+#define DIALOG_ARENA_FIRST	(16 * 1024)
 #define DIALOG_STASH_MAX	(64 * 1024)
 
 struct dialog_state {
@@ -75,9 +77,12 @@ dialog_anomaly(struct dialog *d, const char *name, const char *detail)
 		d->anom_dropped++;
 		return;
 	}
-	d->anom = xreallocarray(d->anom, d->nanom + 1, sizeof(*d->anom));
+	if (d->nanom >= d->anomroom)
+		d->anom = arena_grow(&d->arena, d->anom, &d->anomroom,
+		    d->nanom + 1, sizeof(*d->anom));
 	d->anom[d->nanom].name = name;
-	d->anom[d->nanom].detail = detail != NULL ? xstrdup(detail) : NULL;
+	d->anom[d->nanom].detail = detail != NULL ?
+	    arena_strdup(&d->arena, detail) : NULL;
 	d->nanom++;
 }
 
@@ -103,11 +108,9 @@ dialog_want(struct dialog_state *s, size_t ex, int body)
 		dialog_anomaly(s->d, "reply-queue-full", NULL);
 		return;
 	}
-	if (s->nfifo == s->fifosize) {
-		s->fifosize = s->fifosize ? s->fifosize * 2 : 16;
-		s->fifo = xreallocarray(s->fifo, s->fifosize,
-		    sizeof(*s->fifo));
-	}
+	if (s->nfifo == s->fifosize)
+		s->fifo = arena_grow(&s->d->arena, s->fifo, &s->fifosize,
+		    s->nfifo + 1, sizeof(*s->fifo));
 	s->fifo[s->nfifo].ex = ex;
 	s->fifo[s->nfifo].body = body;
 	s->fifo[s->nfifo].ts = s->ts;
@@ -189,16 +192,15 @@ dialog_command(struct dialog_state *s, const struct smtp_line *ln,
 		d->ex_dropped++;
 		return;
 	}
-	if (d->nex == d->exsize) {
-		d->exsize = d->exsize ? d->exsize * 2 : 16;
-		d->ex = xreallocarray(d->ex, d->exsize, sizeof(*d->ex));
-	}
+	if (d->nex == d->exsize)
+		d->ex = arena_grow(&d->arena, d->ex, &d->exsize, d->nex + 1,
+		    sizeof(*d->ex));
 	x = &d->ex[d->nex];
 	memset(x, 0, sizeof(*x));
 	eol = (ln->flags & SMTP_LINE_NO_EOL) ? 0 :
 	    (ln->flags & SMTP_LINE_BARE_LF) ? 1 : 2;
 	x->linelen = ln->len + eol;
-	x->line = xmalloc(x->linelen + 1);
+	x->line = arena_alloc(&d->arena, x->linelen + 1);
 	memcpy(x->line, ln->p, ln->len);
 	memcpy(x->line + ln->len, eol == 1 ? "\n" : "\r\n", eol);
 	x->line[x->linelen] = '\0';
@@ -419,8 +421,10 @@ dialog_reply(struct dialog_state *s, struct smtp_reply *r)
 			smtp_reply_clear(r);
 			return;
 		}
-		d->orphans = xreallocarray(d->orphans, d->norphans + 1,
-		    sizeof(*d->orphans));
+		if (d->norphans >= d->orphroom)
+			d->orphans = arena_grow(&d->arena, d->orphans,
+			    &d->orphroom, d->norphans + 1,
+			    sizeof(*d->orphans));
 		d->orphans[d->norphans++] = *r;
 		dialog_anomaly(d, "reply-without-command", NULL);
 		return;
@@ -563,7 +567,7 @@ dialog_greeting_raw(struct dialog *d, const struct transcript *t)
 		n = have - (size_t)d->greeting.off;
 	if (n > MG_DIALOG_GREETING_MAX)
 		n = MG_DIALOG_GREETING_MAX;
-	d->greeting_raw = xmalloc(n + 1);
+	d->greeting_raw = arena_alloc(&d->arena, n + 1);
 	memcpy(d->greeting_raw, base + d->greeting.off, n);
 	d->greeting_raw[n] = '\0';
 	d->greeting_rawlen = n;
@@ -592,53 +596,40 @@ dialog_finish(struct dialog_state *s, const struct transcript *t)
 struct dialog *
 dialog_from_transcript(const struct transcript *t)
 {
-	struct dialog_state *s;
+	struct dialog_state st, *s = &st;
 	struct dialog *d;
 	size_t i;
 
 	d = xcalloc(1, sizeof(*d));
+	/* A session's exchanges (~400 bytes each, 16 at first) and lines
+	 * fit the first chunk. */
+	arena_init_size(&d->arena, DIALOG_ARENA_FIRST);
 	if (t == NULL)
 		return d;
 	util_strlcpy(d->label, t->label, sizeof(d->label));
 	/* RFC 3207 4.2: no new greeting after the TLS handshake. */
 	d->no_greeting = strcmp(t->label, "starttls-inner") == 0;
-	s = xcalloc(1, sizeof(*s));
+	memset(s, 0, sizeof(*s));
 	s->d = d;
 	buf_init(&s->stash, DIALOG_STASH_MAX);
 	smtp_line_init(&s->fr, 0);
 	smtp_reply_parser_init(&s->rp, 0);
+	smtp_reply_parser_arena(&s->rp, &d->arena);
 	for (i = 0; i < t->nev; i++)
 		dialog_event(s, t, &t->ev[i]);
 	dialog_finish(s, t);
 	smtp_line_free(&s->fr);
 	smtp_reply_parser_free(&s->rp);
 	buf_free(&s->stash);
-	free(s->fifo);
-	free(s);
 	return d;
 }
 
 void
 dialog_free(struct dialog *d)
 {
-	size_t i;
-
 	if (d == NULL)
 		return;
-	smtp_reply_clear(&d->greeting);
-	free(d->greeting_raw);
-	for (i = 0; i < d->nex; i++) {
-		free(d->ex[i].line);
-		smtp_reply_clear(&d->ex[i].reply);
-		smtp_reply_clear(&d->ex[i].body_reply);
-	}
-	free(d->ex);
-	for (i = 0; i < d->norphans; i++)
-		smtp_reply_clear(&d->orphans[i]);
-	free(d->orphans);
-	for (i = 0; i < d->nanom; i++)
-		free(d->anom[i].detail);
-	free(d->anom);
+	arena_free(&d->arena);
 	free(d);
 }
 

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "mg_limits.h"
+#include "arena.h"
 #include "smtp_reply.h"
 #include "util.h"
 
@@ -140,9 +141,11 @@ smtp_reply_clear(struct smtp_reply *r)
 
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->nlines; i++)
-		free(r->lines[i].text);
-	free(r->lines);
+	if (!r->in_arena) {
+		for (i = 0; i < r->nlines; i++)
+			free(r->lines[i].text);
+		free(r->lines);
+	}
 	memset(r, 0, sizeof(*r));
 	r->enh_class = r->enh_subject = r->enh_detail = -1;
 }
@@ -157,9 +160,20 @@ smtp_reply_parser_init(struct smtp_reply_parser *rp, size_t line_cap)
 }
 
 void
+smtp_reply_parser_arena(struct smtp_reply_parser *rp, struct arena *a)
+{
+	/* Only between replies: the one in progress keeps its storage. */
+	if (rp->cur.nlines == 0 && rp->cursize == 0) {
+		rp->arena = a;
+		rp->cur.in_arena = a != NULL;
+	}
+}
+
+void
 smtp_reply_parser_reset(struct smtp_reply_parser *rp, uint64_t skip)
 {
 	smtp_reply_clear(&rp->cur);
+	rp->cur.in_arena = rp->arena != NULL;
 	rp->cursize = 0;
 	smtp_line_reset(&rp->fr, skip);
 }
@@ -183,12 +197,18 @@ smtp_reply_push(struct smtp_reply_parser *rp, const struct smtp_line *ln,
 	size_t tlen = ln->len - textoff;
 
 	if (r->nlines == rp->cursize) {
-		rp->cursize = rp->cursize ? rp->cursize * 2 : 4;
-		r->lines = xreallocarray(r->lines, rp->cursize,
-		    sizeof(*r->lines));
+		if (rp->arena != NULL)
+			r->lines = arena_grow(rp->arena, r->lines,
+			    &rp->cursize, r->nlines + 1, sizeof(*r->lines));
+		else {
+			rp->cursize = rp->cursize ? rp->cursize * 2 : 4;
+			r->lines = xreallocarray(r->lines, rp->cursize,
+			    sizeof(*r->lines));
+		}
 	}
 	l = &r->lines[r->nlines++];
-	l->text = xmalloc(tlen + 1);
+	l->text = rp->arena != NULL ? arena_alloc(rp->arena, tlen + 1) :
+	    xmalloc(tlen + 1);
 	if (tlen > 0)
 		memcpy(l->text, ln->p + textoff, tlen);
 	l->text[tlen] = '\0';
@@ -255,6 +275,7 @@ smtp_reply_take(struct smtp_reply_parser *rp, struct smtp_reply *out)
 	*out = rp->cur;
 	memset(&rp->cur, 0, sizeof(rp->cur));
 	smtp_reply_clear(&rp->cur);
+	rp->cur.in_arena = rp->arena != NULL;
 	rp->cursize = 0;
 }
 

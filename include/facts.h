@@ -92,6 +92,9 @@ void	facts_set_int(struct facts *fs, const char *name, int64_t v,
 	    int replace);
 void	facts_set_str(struct facts *fs, const char *name,
 	    const char *v, int replace);
+/* facts_set_int(fs, name, v, 0), saying whether name was there already
+ * (1: nothing changed) or not (0: set, or dropped by the cap). */
+int	facts_add_int(struct facts *fs, const char *name, int64_t v);
 /* Attach evidence (escaped text, copied) and source to an existing fact. */
 void	facts_set_evidence(struct facts *fs, const char *name,
 	    const char *evidence, const char *source);
@@ -129,6 +132,11 @@ char	*facts_cat(char *dst, size_t size, const char *a, const char *b,
  * fingerprint loader uses it to refuse typos.
  */
 int	facts_known(const char *name);
+/*
+ * Is [p, p+len) a NAME those patterns accept (letters, digits, '-', '=',
+ * '_'; not empty)?  facts_known("ehlo.kw." NAME) is facts_name_ok(NAME).
+ */
+int	facts_name_ok(const char *p, size_t len);
 
 /* Verbs probed one by one (verb.NAME.*), NULL-terminated. */
 extern const char *const facts_verbs[];

@@ -174,6 +174,16 @@ facts_hash(const char *name)
 	return (uint32_t)h;
 }
 
+/*
+ * An index entry: slot + 1 in the low FACTS_SLOT_BITS bits (MG_FACTS_MAX
+ * fits), the high bits of the name's hash above, so a probe that meets
+ * another name is refused without comparing strings.
+ */
+#define FACTS_SLOT_BITS		11
+#define FACTS_SLOT_MASK		((1u << FACTS_SLOT_BITS) - 1)
+#define FACTS_TAG(h)		((h) & ~FACTS_SLOT_MASK)
+_Static_assert(MG_FACTS_MAX < FACTS_SLOT_MASK, "fact slots fit the index");
+
 static void
 facts_index_put(struct facts *fs, size_t slot, uint32_t h)
 {
@@ -181,7 +191,7 @@ facts_index_put(struct facts *fs, size_t slot, uint32_t h)
 
 	while (fs->hidx[i] != 0)
 		i = (i + 1) & m;
-	fs->hidx[i] = (uint32_t)slot + 1;
+	fs->hidx[i] = FACTS_TAG(h) | ((uint32_t)slot + 1);
 }
 
 static void
@@ -207,8 +217,9 @@ facts_find_h(const struct facts *fs, const char *name, uint32_t h)
 		return NULL;
 	m = fs->hsize - 1;
 	for (i = h & m; (v = fs->hidx[i]) != 0; i = (i + 1) & m)
-		if (strcmp(fs->f[v - 1].name, name) == 0)
-			return &fs->f[v - 1];
+		if (FACTS_TAG(v) == FACTS_TAG(h) &&
+		    strcmp(fs->f[(v & FACTS_SLOT_MASK) - 1].name, name) == 0)
+			return &fs->f[(v & FACTS_SLOT_MASK) - 1];
 	return NULL;
 }
 
@@ -219,16 +230,19 @@ facts_find(const struct facts *fs, const char *name)
 	    facts_hash(name));
 }
 
-/* The slot for name: existing (when replace) or new; NULL to keep. */
+/* The slot for name (hash h): existing (when replace) or new; NULL to
+ * keep (*existed set when it was there already) or when dropped. */
 static struct fact *
-facts_slot(struct facts *fs, const char *name, int replace)
+facts_slot_h(struct facts *fs, const char *name, uint32_t h, int replace,
+    int *existed)
 {
 	struct fact *f;
 	size_t len;
-	uint32_t h = facts_hash(name);
 
-	if ((f = facts_find_h(fs, name, h)) != NULL)
+	if ((f = facts_find_h(fs, name, h)) != NULL) {
+		*existed = 1;
 		return replace ? f : NULL;	/* value reused or replaced */
+	}
 	if (fs->n >= MG_FACTS_MAX ||
 	    (len = strlen(name)) >= MG_FACT_NAME_MAX) {
 		fs->dropped++;
@@ -246,16 +260,21 @@ facts_slot(struct facts *fs, const char *name, int replace)
 	return f;
 }
 
-void
-facts_set_int(struct facts *fs, const char *name, int64_t v, int replace)
+static struct fact *
+facts_slot(struct facts *fs, const char *name, int replace)
 {
-	struct fact *f;
+	int existed = 0;
 
+	return facts_slot_h(fs, name, facts_hash(name), replace, &existed);
+}
+
+/* The number v as f's value. */
+static void
+facts_int_value(struct facts *fs, struct fact *f, int64_t v)
+{
 	char tmp[24], *p = tmp + sizeof(tmp);
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
-	if ((f = facts_slot(fs, name, replace)) == NULL)
-		return;
 	*--p = '\0';
 	do {
 		*--p = (char)('0' + u % 10);
@@ -271,6 +290,27 @@ facts_set_int(struct facts *fs, const char *name, int64_t v, int replace)
 	memcpy(f->value, p, (size_t)(tmp + sizeof(tmp) - p));
 	f->is_num = 1;
 	f->num = v;
+}
+
+void
+facts_set_int(struct facts *fs, const char *name, int64_t v, int replace)
+{
+	struct fact *f;
+
+	if ((f = facts_slot(fs, name, replace)) != NULL)
+		facts_int_value(fs, f, v);
+}
+
+int
+facts_add_int(struct facts *fs, const char *name, int64_t v)
+{
+	struct fact *f;
+	int existed = 0;
+
+	f = facts_slot_h(fs, name, facts_hash(name), 0, &existed);
+	if (f != NULL)
+		facts_int_value(fs, f, v);
+	return existed;
 }
 
 void
@@ -352,7 +392,7 @@ facts_get_str(const struct facts *fs, const char *name, const char *def)
 }
 
 /* A keyword or verb name: letters, digits, '-', '=' ... no dots. */
-static int
+int
 facts_name_ok(const char *p, size_t len)
 {
 	size_t i;

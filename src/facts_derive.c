@@ -15,12 +15,20 @@
 
 static char *facts_reply_text(const struct smtp_reply *);
 
-/* Keywords whose absence from an EHLO reply is itself a fact. */
-static const char *const facts_kw_watch[] = {
-	"STARTTLS", "AUTH", "8BITMIME", "PIPELINING", "CHUNKING",
-	"BINARYMIME", "SMTPUTF8", "SIZE", "DSN", "ENHANCEDSTATUSCODES",
-	"X-LINK2STATE", "XEXCH50", "X-EXPS", "HELP", "ETRN", "VRFY",
-	"DELIVERBY", NULL
+/* Keywords whose absence from an EHLO reply is itself a fact, with the
+ * fact names spelt out for both prefixes (no name built per session). */
+#define FACTS_KW_WATCH(X) \
+	X("STARTTLS") X("AUTH") X("8BITMIME") X("PIPELINING") X("CHUNKING") \
+	X("BINARYMIME") X("SMTPUTF8") X("SIZE") X("DSN") \
+	X("ENHANCEDSTATUSCODES") X("X-LINK2STATE") X("XEXCH50") X("X-EXPS") \
+	X("HELP") X("ETRN") X("VRFY") X("DELIVERBY")
+#define FACTS_KW_EHLO(k)	"ehlo.kw." k,
+#define FACTS_KW_TLS(k)		"tls.inner.kw." k,
+static const char *const facts_kw_watch_ehlo[] = {
+	FACTS_KW_WATCH(FACTS_KW_EHLO) NULL
+};
+static const char *const facts_kw_watch_tls[] = {
+	FACTS_KW_WATCH(FACTS_KW_TLS) NULL
 };
 
 /*
@@ -133,9 +141,8 @@ facts_exchange(struct facts *fs, const char *prefix,
 	char name[MG_FACT_NAME_MAX], *line;
 
 	facts_cat(name, sizeof(name), prefix, ".code", NULL);
-	if (facts_get(fs, name) != NULL)
+	if (facts_add_int(fs, name, x->has_reply ? x->reply.code : 0))
 		return;		/* first probe that shows it wins */
-	facts_set_int(fs, name, x->has_reply ? x->reply.code : 0, 0);
 	facts_set_end(fs, prefix, x);
 	facts_cat(name, sizeof(name), prefix, ".xquoted", NULL);
 	facts_set_int(fs, name, facts_xquoted(x), 0);
@@ -154,17 +161,20 @@ static void
 facts_ehlo_keywords(struct facts *fs, const char *prefix,
     const struct smtp_ext_list *l)
 {
+	const char *const *watch = strcmp(prefix, "ehlo.kw.") == 0 ?
+	    facts_kw_watch_ehlo : facts_kw_watch_tls;
 	char name[MG_FACT_NAME_MAX];
 	const char *cand[8];
-	size_t i, j, nc;
+	size_t i, j, nc, pl = strlen(prefix);
 
 	for (i = 0; i < l->n; i++) {
 		if (l->v[i].masked || l->v[i].keyword[0] == '\0')
 			continue;
 		facts_cat(name, sizeof(name), prefix, l->v[i].keyword, NULL);
-		for (j = strlen(prefix); name[j] != '\0'; j++)
+		for (j = pl; name[j] != '\0'; j++)
 			name[j] = (char)toupper((unsigned char)name[j]);
-		if (facts_known(name))
+		/* facts_known(name), for either prefix */
+		if (facts_name_ok(name + pl, j - pl))
 			facts_set_str(fs, name, "offered", 0);
 	}
 	for (i = 0; i < l->n; i++) {
@@ -177,14 +187,12 @@ facts_ehlo_keywords(struct facts *fs, const char *prefix,
 			if (smtp_ext_asa_masks(cand[j]) == 0)
 				continue;
 			facts_cat(name, sizeof(name), prefix, cand[j], NULL);
-			if (facts_known(name))
+			if (facts_name_ok(name + pl, strlen(name + pl)))
 				facts_set_str(fs, name, "masked", 0);
 		}
 	}
-	for (i = 0; facts_kw_watch[i] != NULL; i++) {
-		facts_cat(name, sizeof(name), prefix, facts_kw_watch[i], NULL);
-		facts_set_str(fs, name, "absent", 0);
-	}
+	for (i = 0; watch[i] != NULL; i++)
+		facts_set_str(fs, watch[i], "absent", 0);
 }
 
 /* The first EHLO outside TLS. */
@@ -403,7 +411,8 @@ facts_greeting_class(const struct dialog *d)
 		for (i = 0; i < len; i++) {
 			if (p[i] == '*')
 				stars++;
-			else if (strchr("20 \t", p[i]) == NULL || p[i] == 0)
+			else if (p[i] != '2' && p[i] != '0' && p[i] != ' ' &&
+			    p[i] != '\t')
 				set20 = 0;
 		}
 		p = nl != NULL ? nl + 1 : end;
@@ -422,7 +431,8 @@ facts_greeting_class(const struct dialog *d)
 	if (set20 && stars > 0)
 		return "pix-2-0";
 	for (i = 0; i + 9 <= d->greeting_rawlen; i++)
-		if (strncasecmp((const char *)d->greeting_raw + i, "SMTP/cmap",
+		if ((d->greeting_raw[i] | 0x20) == 's' &&
+		    strncasecmp((const char *)d->greeting_raw + i, "SMTP/cmap",
 		    9) == 0)
 			return "pix-cmap";
 	return "clear";
@@ -568,29 +578,22 @@ facts_tls_compare(struct facts *fs, struct dialog *const *d, size_t n)
 static void
 facts_same_as_unknown(struct facts *fs)
 {
-	char name[MG_FACT_NAME_MAX];
+	const struct facts_verb_facts *vf;
 	const struct fact *uc, *ut, *vc, *vt;
 	int64_t vx, ux;
-	size_t i;
 
 	uc = facts_get(fs, "unknown.code");
 	ut = facts_get(fs, "unknown.text");
 	ux = facts_get_int(fs, "unknown.xquoted", 0);
-	for (i = 0; facts_verbs[i] != NULL; i++) {
-		facts_cat(name, sizeof(name), "verb.", facts_verbs[i],
-		    ".code");
-		if ((vc = facts_get(fs, name)) == NULL || uc == NULL)
+	if (uc == NULL)
+		return;		/* nothing to compare with */
+	for (vf = facts_verb_facts; vf->verb != NULL; vf++) {
+		if ((vc = facts_get(fs, vf->code)) == NULL)
 			continue;
-		facts_cat(name, sizeof(name), "verb.", facts_verbs[i],
-		    ".text");
-		vt = facts_get(fs, name);
-		facts_cat(name, sizeof(name), "verb.", facts_verbs[i],
-		    ".xquoted");
-		vx = facts_get_int(fs, name, 0);
-		facts_cat(name, sizeof(name), "verb.", facts_verbs[i],
-		    ".same_as_unknown");
-		facts_set_int(fs, name, vc->num == uc->num && vc->num != 0 &&
-		    ((vt != NULL && ut != NULL &&
+		vt = facts_get(fs, vf->text);
+		vx = facts_get_int(fs, vf->xquoted, 0);
+		facts_set_int(fs, vf->same, vc->num == uc->num &&
+		    vc->num != 0 && ((vt != NULL && ut != NULL &&
 		    strcmp(vt->value, ut->value) == 0) || (vx && ux)), 0);
 	}
 }

@@ -3,6 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "buf.h"
 #include "escape.h"
@@ -40,12 +43,37 @@ escape_byte(uint8_t c, char out[4])
 	}
 }
 
+#ifdef __SSE2__
+/* Bit i set for each byte p[i] (of 16) that is not kept as it is: below
+ * 0x20 or 0x80 and up (both below 0x20 as signed bytes), 0x7f, '\\'. */
+static inline unsigned
+escape_mask16(const uint8_t *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)p);
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(
+	    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+	    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
+}
+#endif
+
 size_t
 escape_wire_len(const uint8_t *p, size_t n)
 {
-	size_t i, total = 0;
+	size_t i = 0, total = 0;
 
-	for (i = 0; i < n; i++)
+#ifdef __SSE2__
+	for (; i + 16 <= n; i += 16) {
+		if (escape_mask16(p + i) == 0) {
+			total += 16;
+			continue;
+		}
+		for (size_t k = i; k < i + 16; k++)
+			total += escape_w[p[k]];
+	}
+#endif
+	for (; i < n; i++)
 		total += escape_w[p[i]];
 	return total;
 }
@@ -57,7 +85,19 @@ escape_wire_to(char *dst, const uint8_t *p, size_t n)
 
 	while (i < n) {
 		/* Printable runs (most of an SMTP line) are copied whole. */
-		for (run = i; run < n && escape_w[p[run]] == 1; run++)
+		run = i;
+#ifdef __SSE2__
+		while (run + 16 <= n) {
+			unsigned m = escape_mask16(p + run);
+
+			if (m != 0) {
+				run += (size_t)__builtin_ctz(m);
+				break;
+			}
+			run += 16;
+		}
+#endif
+		for (; run < n && escape_w[p[run]] == 1; run++)
 			;
 		if (run > i) {
 			memcpy(dst + k, p + i, run - i);

@@ -155,11 +155,12 @@ facts_free(struct facts *fs)
 /* Hash of a fact name, eight bytes at a time (the matcher looks facts
  * up hundreds of times per session; names are 10 to 40 bytes). */
 static uint32_t
-facts_hash(const char *name)
+facts_hash_n(const char *name, size_t *lenp)
 {
 	size_t n = strlen(name), i;
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
+	*lenp = n;
 	for (i = 0; i + 8 <= n; i += 8) {
 		memcpy(&w, name + i, 8);
 		h = (h ^ w) * 0xff51afd7ed558ccdULL;
@@ -172,6 +173,14 @@ facts_hash(const char *name)
 	}
 	h ^= h >> 29;
 	return (uint32_t)h;
+}
+
+static uint32_t
+facts_hash(const char *name)
+{
+	size_t len;
+
+	return facts_hash_n(name, &len);
 }
 
 /*
@@ -233,18 +242,16 @@ facts_find(const struct facts *fs, const char *name)
 /* The slot for name (hash h): existing (when replace) or new; NULL to
  * keep (*existed set when it was there already) or when dropped. */
 static struct fact *
-facts_slot_h(struct facts *fs, const char *name, uint32_t h, int replace,
-    int *existed)
+facts_slot_h(struct facts *fs, const char *name, uint32_t h, size_t len,
+    int replace, int *existed)
 {
 	struct fact *f;
-	size_t len;
 
 	if ((f = facts_find_h(fs, name, h)) != NULL) {
 		*existed = 1;
 		return replace ? f : NULL;	/* value reused or replaced */
 	}
-	if (fs->n >= MG_FACTS_MAX ||
-	    (len = strlen(name)) >= MG_FACT_NAME_MAX) {
+	if (fs->n >= MG_FACTS_MAX || len >= MG_FACT_NAME_MAX) {
 		fs->dropped++;
 		return NULL;
 	}
@@ -254,8 +261,13 @@ facts_slot_h(struct facts *fs, const char *name, uint32_t h, int replace,
 		facts_index_grow(fs);
 	}
 	f = &fs->f[fs->n++];
-	memset(f, 0, sizeof(*f));
 	memcpy(f->name, name, len + 1);
+	f->value = NULL;
+	f->vroom = 0;
+	f->is_num = 0;
+	f->num = 0;
+	f->evidence = NULL;
+	f->source = NULL;
 	facts_index_put(fs, fs->n - 1, h);
 	return f;
 }
@@ -264,8 +276,10 @@ static struct fact *
 facts_slot(struct facts *fs, const char *name, int replace)
 {
 	int existed = 0;
+	size_t len;
+	uint32_t h = facts_hash_n(name, &len);
 
-	return facts_slot_h(fs, name, facts_hash(name), replace, &existed);
+	return facts_slot_h(fs, name, h, len, replace, &existed);
 }
 
 /* The number v as f's value. */
@@ -306,8 +320,10 @@ facts_add_int(struct facts *fs, const char *name, int64_t v)
 {
 	struct fact *f;
 	int existed = 0;
+	size_t len;
+	uint32_t h = facts_hash_n(name, &len);
 
-	f = facts_slot_h(fs, name, facts_hash(name), 0, &existed);
+	f = facts_slot_h(fs, name, h, len, 0, &existed);
 	if (f != NULL)
 		facts_int_value(fs, f, v);
 	return existed;

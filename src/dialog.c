@@ -650,7 +650,8 @@ dialog_find(const struct dialog *d, const char *verb)
 	size_t i;
 
 	for (i = 0; i < d->nex; i++)
-		if (strcasecmp(d->ex[i].verb, verb) == 0)
+		if (((d->ex[i].verb[0] ^ verb[0]) & ~0x20) == 0 &&
+		    strcasecmp(d->ex[i].verb, verb) == 0)
 			return &d->ex[i];
 	return NULL;
 }

@@ -45,7 +45,8 @@ facts_in_list(const char *const *list, const char *s)
 	size_t i;
 
 	for (i = 0; list[i] != NULL; i++)
-		if (strcasecmp(list[i], s) == 0)
+		if (((list[i][0] ^ s[0]) & ~0x20) == 0 &&
+		    strcasecmp(list[i], s) == 0)
 			return 1;
 	return 0;
 }

@@ -111,8 +111,12 @@ smtp_cmd_verb_lookup(const uint8_t *p, size_t len)
 {
 	int v;
 
+	if (len == 0)
+		return SMTP_VERB_UNKNOWN;
 	for (v = SMTP_VERB_UNKNOWN + 1; v < SMTP_VERB__COUNT; v++)
-		if (util_slice_ieq((const char *)p, len,
+		/* First letters differ in more than case: not this verb. */
+		if (((smtp_cmd_verbs[v].name[0] ^ p[0]) & ~0x20) == 0 &&
+		    util_slice_ieq((const char *)p, len,
 		    smtp_cmd_verbs[v].name))
 			return (enum smtp_verb)v;
 	return SMTP_VERB_UNKNOWN;
@@ -148,9 +152,18 @@ static unsigned
 smtp_cmd_scan_bytes(const uint8_t *p, size_t len)
 {
 	unsigned anom = 0;
-	size_t i;
+	size_t i = 0;
+	uint64_t x;
 
-	for (i = 0; i < len; i++) {
+	/* Eight printable ASCII bytes at a time (0x20..0x7e, or TAB below
+	 * them, goes through the loop): none sets a flag. */
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, p + i, 8);
+		if (((x - 0x2020202020202020ULL) | x |
+		    (x + 0x0101010101010101ULL)) & 0x8080808080808080ULL)
+			break;
+	}
+	for (; i < len; i++) {
 		if (p[i] == '\0')
 			anom |= SMTP_CMD_NUL;
 		else if (p[i] >= 0x80)

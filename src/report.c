@@ -1,5 +1,6 @@
 /* report.c - assemble verdict, evidence, keywords, verbs, effects, fix. */
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -495,6 +496,26 @@ static const struct facts_verb_facts report_extra_verbs[] = {
 	{ .verb = NULL },
 };
 
+/* Hashes of the .code fact names of both lists (most are looked up and
+ * absent: hashed once per process, not per report). */
+#define REPORT_VERBS_MAX	32
+static uint32_t report_code_hash[2][REPORT_VERBS_MAX];
+static pthread_once_t report_code_once = PTHREAD_ONCE_INIT;
+
+static void
+report_code_hashes(void)
+{
+	const struct facts_verb_facts *vf;
+	size_t i;
+
+	for (vf = report_extra_verbs, i = 0; vf->verb != NULL &&
+	    i < REPORT_VERBS_MAX; vf++, i++)
+		report_code_hash[0][i] = facts_name_hash(vf->code);
+	for (vf = facts_verb_facts, i = 0; vf->verb != NULL &&
+	    i < REPORT_VERBS_MAX; vf++, i++)
+		report_code_hash[1][i] = facts_name_hash(vf->code);
+}
+
 /* How each verb came back (facts verb.NAME.*). */
 static void
 report_verbs(struct report *r, const struct facts *fs)
@@ -503,14 +524,21 @@ report_verbs(struct report *r, const struct facts *fs)
 		report_extra_verbs, facts_verb_facts
 	};
 	const struct facts_verb_facts *vf;
+	const struct fact *f;
 	const char *v, *st;
 	struct report_verb rv;
 	int64_t code, unk = facts_get_int(fs, "unknown.code", -1);
-	size_t li;
+	size_t li, i;
 
+	pthread_once(&report_code_once, report_code_hashes);
 	for (li = 0; li < 2; li++)
-		for (vf = lists[li]; (v = vf->verb) != NULL; vf++) {
-			code = facts_get_int(fs, vf->code, -1);
+		for (vf = lists[li], i = 0; (v = vf->verb) != NULL;
+		    vf++, i++) {
+			f = i < REPORT_VERBS_MAX ? facts_get_hashed(fs,
+			    vf->code, report_code_hash[li][i]) :
+			    facts_get(fs, vf->code);
+			/* facts_get_int(fs, vf->code, -1) */
+			code = f != NULL && f->is_num ? f->num : -1;
 			if (code < 0)
 				continue;
 			memset(&rv, 0, sizeof(rv));
@@ -548,7 +576,8 @@ report_anomalies(struct report *r, const struct facts *fs)
 	char *s;
 
 	for (i = 0; i < fs->n; i++) {
-		if (strncmp(fs->f[i].name, "anomaly.", 8) != 0)
+		if (fs->f[i].name[0] != 'a' ||
+		    strncmp(fs->f[i].name, "anomaly.", 8) != 0)
 			continue;
 		/* "NAME: VALUE" */
 		nl = strlen(fs->f[i].name + 8);

@@ -92,6 +92,13 @@ void	facts_set_int(struct facts *fs, const char *name, int64_t v,
 	    int replace);
 void	facts_set_str(struct facts *fs, const char *name,
 	    const char *v, int replace);
+/*
+ * facts_set_str(fs, name, v, 0) for a name whose facts_name_hash() the
+ * caller keeps and a value that outlives the table (a literal), which is
+ * not copied.  v must be shorter than MG_FACT_VALUE_MAX.
+ */
+void	facts_set_static(struct facts *fs, const char *name, uint32_t hash,
+	    const char *v);
 /* facts_set_int(fs, name, v, 0), saying whether name was there already
  * (1: nothing changed) or not (0: set, or dropped by the cap). */
 int	facts_add_int(struct facts *fs, const char *name, int64_t v);

@@ -359,6 +359,29 @@ facts_set_str(struct facts *fs, const char *name, const char *v,
 }
 
 void
+facts_set_static(struct facts *fs, const char *name, uint32_t hash,
+    const char *v)
+{
+	struct fact *f;
+	uint64_t u;
+	int existed = 0;
+	size_t n;
+
+	f = facts_slot_h(fs, name, hash, strlen(name), 0, &existed);
+	if (f == NULL)
+		return;
+	/* vroom 0: a later replace never writes into v. */
+	f->value = (char *)(uintptr_t)v;
+	f->vroom = 0;
+	n = strlen(v);
+	if (n > 0 && v[0] >= '0' && v[0] <= '9' && n <= MG_FACT_VALUE_MAX &&
+	    util_parse_u64n(v, n, 0, INT64_MAX, &u) == 0) {
+		f->is_num = 1;
+		f->num = (int64_t)u;
+	}
+}
+
+void
 facts_set_evidence(struct facts *fs, const char *name, const char *evidence,
     const char *source)
 {

@@ -1,6 +1,7 @@
 /* facts_derive.c - derive the named facts from transcripts via dialogs. */
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,22 @@ static const char *const facts_kw_watch_ehlo[] = {
 static const char *const facts_kw_watch_tls[] = {
 	FACTS_KW_WATCH(FACTS_KW_TLS) NULL
 };
+#define FACTS_KW_COUNT(k)	+ 1
+#define FACTS_KW_N		(0 FACTS_KW_WATCH(FACTS_KW_COUNT))
+/* Their hashes (facts_name_hash), computed once per process. */
+static uint32_t facts_kw_hash_ehlo[FACTS_KW_N], facts_kw_hash_tls[FACTS_KW_N];
+static pthread_once_t facts_kw_once = PTHREAD_ONCE_INIT;
+
+static void
+facts_kw_hashes(void)
+{
+	size_t i;
+
+	for (i = 0; i < FACTS_KW_N; i++) {
+		facts_kw_hash_ehlo[i] = facts_name_hash(facts_kw_watch_ehlo[i]);
+		facts_kw_hash_tls[i] = facts_name_hash(facts_kw_watch_tls[i]);
+	}
+}
 
 /*
  * RFC 3207 4.2 / behaviour reference 4.5: keywords a server may
@@ -162,8 +179,10 @@ static void
 facts_ehlo_keywords(struct facts *fs, const char *prefix,
     const struct smtp_ext_list *l)
 {
-	const char *const *watch = strcmp(prefix, "ehlo.kw.") == 0 ?
-	    facts_kw_watch_ehlo : facts_kw_watch_tls;
+	int ehlo = strcmp(prefix, "ehlo.kw.") == 0;
+	const char *const *watch = ehlo ? facts_kw_watch_ehlo :
+	    facts_kw_watch_tls;
+	const uint32_t *wh = ehlo ? facts_kw_hash_ehlo : facts_kw_hash_tls;
 	char name[MG_FACT_NAME_MAX];
 	const char *cand[8];
 	size_t i, j, nc, pl = strlen(prefix);
@@ -176,7 +195,8 @@ facts_ehlo_keywords(struct facts *fs, const char *prefix,
 			name[j] = (char)toupper((unsigned char)name[j]);
 		/* facts_known(name), for either prefix */
 		if (facts_name_ok(name + pl, j - pl))
-			facts_set_str(fs, name, "offered", 0);
+			facts_set_static(fs, name, facts_name_hash(name),
+			    "offered");
 	}
 	for (i = 0; i < l->n; i++) {
 		if (!l->v[i].masked)
@@ -189,11 +209,13 @@ facts_ehlo_keywords(struct facts *fs, const char *prefix,
 				continue;
 			facts_cat(name, sizeof(name), prefix, cand[j], NULL);
 			if (facts_name_ok(name + pl, strlen(name + pl)))
-				facts_set_str(fs, name, "masked", 0);
+				facts_set_static(fs, name,
+				    facts_name_hash(name), "masked");
 		}
 	}
+	pthread_once(&facts_kw_once, facts_kw_hashes);
 	for (i = 0; watch[i] != NULL; i++)
-		facts_set_str(fs, watch[i], "absent", 0);
+		facts_set_static(fs, watch[i], wh[i], "absent");
 }
 
 /* The first EHLO outside TLS. */

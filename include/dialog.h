@@ -44,6 +44,7 @@
 
 #include "arena.h"
 #include "smtp_cmd.h"
+#include "smtp_ext.h"
 #include "smtp_reply.h"
 
 struct transcript;
@@ -87,6 +88,10 @@ struct dialog_exchange {
 	enum dialog_end	 body_end;
 	int		 body_late;	/* body_reply came after the client
 					 * gave up (see dialog_from_...) */
+	/* An answered EHLO's keywords, parsed once (dialog_ext). */
+	int		 ext_parsed;
+	int		 ext_rc;	/* smtp_ext_parse(): 0 or -1 */
+	struct smtp_ext_list ext;	/* owned (malloc), when ext_parsed */
 };
 
 struct dialog_anomaly {
@@ -130,5 +135,13 @@ size_t		 dialog_anomaly_count(const struct dialog *d,
 const struct dialog_exchange *dialog_find(const struct dialog *d,
 		    const char *verb);
 const char	*dialog_end_name(enum dialog_end e);
+/*
+ * The EHLO keywords of x's reply (RFC 1869 4.3): those parsed when the
+ * dialog was built, or else parsed into *tmp.  NULL when the reply does
+ * not parse.  The caller always ends with smtp_ext_list_free(tmp), which
+ * is a no-op when tmp was not used.
+ */
+const struct smtp_ext_list *dialog_ext(const struct dialog_exchange *x,
+		    struct smtp_ext_list *tmp);
 
 #endif /* DIALOG_H */

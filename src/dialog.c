@@ -573,6 +573,33 @@ dialog_greeting_raw(struct dialog *d, const struct transcript *t)
 	d->greeting_rawlen = n;
 }
 
+/* Parse each answered EHLO's keywords once: the facts and the report
+ * both read them. */
+static void
+dialog_parse_ext(struct dialog *d)
+{
+	struct dialog_exchange *x;
+	size_t i;
+
+	for (i = 0; i < d->nex; i++) {
+		x = &d->ex[i];
+		if (x->cmd.verb != SMTP_VERB_EHLO || !x->has_reply)
+			continue;
+		memset(&x->ext, 0, sizeof(x->ext));
+		x->ext_rc = smtp_ext_parse(&x->reply, &x->ext);
+		x->ext_parsed = 1;
+	}
+}
+
+const struct smtp_ext_list *
+dialog_ext(const struct dialog_exchange *x, struct smtp_ext_list *tmp)
+{
+	memset(tmp, 0, sizeof(*tmp));
+	if (x->ext_parsed)
+		return x->ext_rc == 0 ? &x->ext : NULL;
+	return smtp_ext_parse(&x->reply, tmp) == 0 ? tmp : NULL;
+}
+
 static void
 dialog_finish(struct dialog_state *s, const struct transcript *t)
 {
@@ -591,6 +618,7 @@ dialog_finish(struct dialog_state *s, const struct transcript *t)
 		s->d->ex[s->wait_ex].body_bytes += s->stash.len;
 	}
 	dialog_greeting_raw(s->d, t);
+	dialog_parse_ext(s->d);
 }
 
 struct dialog *
@@ -627,8 +655,13 @@ dialog_from_transcript(const struct transcript *t)
 void
 dialog_free(struct dialog *d)
 {
+	size_t i;
+
 	if (d == NULL)
 		return;
+	for (i = 0; i < d->nex; i++)
+		if (d->ex[i].ext_parsed)
+			smtp_ext_list_free(&d->ex[i].ext);
 	arena_free(&d->arena);
 	free(d);
 }

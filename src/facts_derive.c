@@ -223,7 +223,8 @@ static void
 facts_ehlo(struct facts *fs, const struct dialog_exchange *x,
     const char *source)
 {
-	struct smtp_ext_list l;
+	struct smtp_ext_list tmp;
+	const struct smtp_ext_list *l;
 	const struct smtp_ext *st;
 	char *line;
 
@@ -233,14 +234,13 @@ facts_ehlo(struct facts *fs, const struct dialog_exchange *x,
 	if (!x->has_reply)
 		return;
 	facts_set_int(fs, "ehlo.lines", (int64_t)x->reply.nlines, 0);
-	memset(&l, 0, sizeof(l));
-	if (smtp_ext_parse(&x->reply, &l) == 0) {
-		facts_set_int(fs, "ehlo.keywords", (int64_t)l.n, 0);
-		facts_set_int(fs, "ehlo.masked", (int64_t)l.nmasked, 0);
+	if ((l = dialog_ext(x, &tmp)) != NULL) {
+		facts_set_int(fs, "ehlo.keywords", (int64_t)l->n, 0);
+		facts_set_int(fs, "ehlo.masked", (int64_t)l->nmasked, 0);
 		facts_set_int(fs, "ehlo.mask_letters_ok",
-		    l.nmasked > 0 && l.letters_consistent, 0);
-		facts_ehlo_keywords(fs, "ehlo.kw.", &l);
-		st = smtp_ext_find(&l, "STARTTLS");
+		    l->nmasked > 0 && l->letters_consistent, 0);
+		facts_ehlo_keywords(fs, "ehlo.kw.", l);
+		st = smtp_ext_find(l, "STARTTLS");
 		facts_set_int(fs, "starttls.offered", st != NULL, 0);
 		line = facts_reply_text(&x->reply);
 		facts_set_evidence(fs, "ehlo.keywords", line, source);
@@ -252,7 +252,7 @@ facts_ehlo(struct facts *fs, const struct dialog_exchange *x,
 		facts_set_int(fs, "ehlo.mask_letters_ok", 0, 0);
 		facts_set_int(fs, "starttls.offered", 0, 0);
 	}
-	smtp_ext_list_free(&l);
+	smtp_ext_list_free(&tmp);
 }
 
 /* Escaped full text of a reply, lines joined with "\n". */

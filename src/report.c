@@ -205,7 +205,8 @@ static char *
 report_classify(struct report *r, struct buf *bp, const struct dialog *d)
 {
 	const struct dialog_exchange *x = NULL;
-	struct smtp_ext_list l;
+	const struct smtp_ext_list *l;
+	struct smtp_ext_list tmp;
 	struct buf b = *bp;
 	size_t i, xi = 0, g;
 	char *s;
@@ -242,11 +243,10 @@ report_classify(struct report *r, struct buf *bp, const struct dialog *d)
 		if (report_xquoted(x))
 			buf_append_str(&b, ", X-filled command quoted back");
 		if (x->cmd.verb == SMTP_VERB_EHLO && x->has_reply) {
-			memset(&l, 0, sizeof(l));
-			if (smtp_ext_parse(&x->reply, &l) == 0)
+			if ((l = dialog_ext(x, &tmp)) != NULL)
 				buf_printf(&b, ", %zu keywords, %zu masked",
-				    l.n, l.nmasked);
-			smtp_ext_list_free(&l);
+				    l->n, l->nmasked);
+			smtp_ext_list_free(&tmp);
 		}
 		if (x->segments > 1) {
 			buf_append_str(&b, ", sent in ");
@@ -448,7 +448,8 @@ static void
 report_keywords(struct report *r, struct buf *bp, const struct dialog *d)
 {
 	const struct dialog_exchange *x = dialog_find(d, "EHLO");
-	struct smtp_ext_list l;
+	const struct smtp_ext_list *lp;
+	struct smtp_ext_list l, tmp;
 	struct report_keyword k;
 	const char *cand[6];
 	struct buf *b = bp;
@@ -456,11 +457,11 @@ report_keywords(struct report *r, struct buf *bp, const struct dialog *d)
 
 	if (x == NULL || !x->has_reply || d->no_greeting)
 		return;
-	memset(&l, 0, sizeof(l));
-	if (smtp_ext_parse(&x->reply, &l) != 0 || l.nmasked == 0) {
-		smtp_ext_list_free(&l);
+	if ((lp = dialog_ext(x, &tmp)) == NULL || lp->nmasked == 0) {
+		smtp_ext_list_free(&tmp);
 		return;
 	}
+	l = *lp;	/* a view: tmp (or the dialog) owns it */
 	for (i = 0; i < l.n; i++) {
 		if (!l.v[i].masked)
 			continue;
@@ -481,7 +482,7 @@ report_keywords(struct report *r, struct buf *bp, const struct dialog *d)
 		k.decoded = b->len ? report_take(r, b) : report_str(r, "?");
 		REPORT_ADD(r, keywords, nkeywords, &k);
 	}
-	smtp_ext_list_free(&l);
+	smtp_ext_list_free(&tmp);
 }
 
 /* EHLO, HELO and the unknown verb, named like facts_verb_facts. */

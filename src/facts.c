@@ -152,25 +152,26 @@ facts_free(struct facts *fs)
 	memset(fs, 0, sizeof(*fs));
 }
 
-/* Hash of a fact name, eight bytes at a time (the matcher looks facts
- * up hundreds of times per session; names are 10 to 40 bytes). */
+/* Hash of a fact name from its length, first and last eight bytes (the
+ * matcher and the derivation look facts up hundreds of times per session;
+ * names are 6 to 40 bytes and differ at one end or the other, and a rare
+ * collision only costs a string compare). */
 static uint32_t
 facts_hash_n(const char *name, size_t *lenp)
 {
 	size_t n = strlen(name), i;
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, a = 0, b = 0;
 
 	*lenp = n;
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&w, name + i, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	if (i < n) {
-		w = 0;
-		memcpy(&w, name + i, n - i);
-		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-	}
+	if (n >= 8) {
+		memcpy(&a, name, 8);
+		memcpy(&b, name + n - 8, 8);
+	} else
+		for (i = 0; i < n; i++)
+			a |= (uint64_t)(unsigned char)name[i] << (8 * i);
+	h = (h ^ a) * 0xff51afd7ed558ccdULL;
+	h ^= h >> 32;
+	h = (h ^ b) * 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 29;
 	return (uint32_t)h;
 }

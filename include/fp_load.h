@@ -55,6 +55,8 @@ enum fp_op {
 struct fp_cond {
 	char		*fact;
 	uint32_t	 fact_hash;	/* facts_name_hash(fact) */
+	size_t		 fact_idx;	/* same for conditions on the same
+					 * fact: 0 .. db->nfact_idx - 1 */
 	enum fp_op	 op;
 	char		*value;		/* NULL for exists/absent */
 	int		 is_num;	/* value is a decimal integer */
@@ -96,6 +98,8 @@ struct fp_db {
 	size_t		 neffects;
 	struct fp_fix	*fixes;
 	size_t		 nfixes;
+	size_t		 nfact_idx;	/* distinct facts the conditions
+					 * read (fp_cond.fact_idx) */
 };
 
 /* Load a file; NULL with "FILE:LINE: message" in errbuf on any error. */

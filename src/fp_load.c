@@ -155,6 +155,24 @@ fp_cur(struct fp_parser *p)
 	return &p->db->entries[p->db->nentries - 1];
 }
 
+/* The index of c's fact among those the conditions so far read (c is
+ * the newest condition of the last entry). */
+static size_t
+fp_fact_idx(struct fp_db *db, const struct fp_cond *c)
+{
+	const struct fp_entry *e;
+	size_t i, j;
+
+	for (i = 0; i < db->nentries; i++) {
+		e = &db->entries[i];
+		for (j = 0; j < e->nconds; j++)
+			if (&e->conds[j] != c &&
+			    strcmp(e->conds[j].fact, c->fact) == 0)
+				return e->conds[j].fact_idx;
+	}
+	return db->nfact_idx++;
+}
+
 static int
 fp_match_line(struct fp_parser *p)
 {
@@ -180,6 +198,7 @@ fp_match_line(struct fp_parser *p)
 	memset(c, 0, sizeof(*c));
 	c->fact = xstrdup(p->tok[1]);
 	c->fact_hash = facts_name_hash(c->fact);
+	c->fact_idx = fp_fact_idx(p->db, c);
 	c->op = (enum fp_op)op;
 	c->negate = p->tok[0][0] == 'u';
 	c->line = p->line;

@@ -11,6 +11,15 @@
 /* Conditions of one fingerprint whose facts fit on the stack (more go
  * in the result's arena). */
 #define FP_MATCH_CONDS_LOCAL	32
+/* Distinct facts looked up once per match (a db reading more looks the
+ * rest up per condition). */
+#define FP_MATCH_FACTS_CACHE	128
+
+/* Facts already looked up in one fp_match(), by fp_cond.fact_idx. */
+struct fp_match_cache {
+	const struct fact	*f[FP_MATCH_FACTS_CACHE];
+	unsigned char		 have[FP_MATCH_FACTS_CACHE];
+};
 
 static const char *const fp_family_names[] = {
 	[FP_FAM_NONE] = "none",
@@ -94,14 +103,23 @@ fp_match_test(const struct fp_cond *c, const struct fact *f)
 	}
 }
 
-/* One condition with its fact looked up (*fp) by its stored hash. */
+/* One condition with its fact looked up (*fp) by its stored hash, once
+ * per match when mc is given. */
 static int
 fp_match_one(const struct fp_cond *c, const struct facts *fs,
-    const struct fact **fp)
+    const struct fact **fp, struct fp_match_cache *mc)
 {
 	int v;
 
-	*fp = facts_get_hashed(fs, c->fact, c->fact_hash);
+	if (mc != NULL && c->fact_idx < FP_MATCH_FACTS_CACHE) {
+		if (!mc->have[c->fact_idx]) {
+			mc->f[c->fact_idx] = facts_get_hashed(fs, c->fact,
+			    c->fact_hash);
+			mc->have[c->fact_idx] = 1;
+		}
+		*fp = mc->f[c->fact_idx];
+	} else
+		*fp = facts_get_hashed(fs, c->fact, c->fact_hash);
 	v = fp_match_test(c, *fp);
 	return c->negate ? !v : v;
 }
@@ -111,7 +129,7 @@ fp_match_cond(const struct fp_cond *c, const struct facts *fs)
 {
 	const struct fact *f;
 
-	return fp_match_one(c, fs, &f);
+	return fp_match_one(c, fs, &f, NULL);
 }
 
 /* "[unless ]FACT OP [VALUE] (actual)".  Built without printf: every hit
@@ -212,6 +230,7 @@ fp_match(const struct fp_db *db, const struct facts *fs,
 {
 	const struct fp_entry *e;
 	const struct fact *fbuf[FP_MATCH_CONDS_LOCAL], **fv;
+	struct fp_match_cache mc;
 	size_t i, j;
 	int fam;
 
@@ -224,12 +243,14 @@ fp_match(const struct fp_db *db, const struct facts *fs,
 		    sizeof(out->verdict.generation));
 		return;
 	}
+	memset(mc.have, 0, db->nfact_idx < FP_MATCH_FACTS_CACHE ?
+	    db->nfact_idx : FP_MATCH_FACTS_CACHE);
 	for (i = 0; i < db->nentries; i++) {
 		e = &db->entries[i];
 		fv = e->nconds <= FP_MATCH_CONDS_LOCAL ? fbuf :
 		    arena_alloc(&out->arena, e->nconds * sizeof(*fv));
 		for (j = 0; j < e->nconds; j++)
-			if (!fp_match_one(&e->conds[j], fs, &fv[j]))
+			if (!fp_match_one(&e->conds[j], fs, &fv[j], &mc))
 				break;
 		if (j < e->nconds)
 			continue;

@@ -20,9 +20,17 @@
  * listed by segment.  TCP: the ISN offset per direction, and SYN option
  * changes (MSS, window scale, SACK, timestamps, raw options).
  *
+ * Two ways to pair: capdiff_stream.h reads both captures side by side
+ * with memory bounded by the time window (what mailguard-detect uses);
+ * capdiff_new() here takes every session of both files at once and pairs
+ * them globally best first (the reference the streaming matcher is tested
+ * against: same pairs when twins start within CAPDIFF_WINDOW_US).  Both
+ * fill a capdiff_pair with capdiff_pair_make().
+ *
  * Ownership: capdiff_new() only reads the transcripts (they must outlive
- * the struct capdiff); everything in a capdiff is owned by it;
- * capdiff_free(NULL) is a no-op.  The render functions write to a
+ * the struct capdiff); everything in a capdiff or a capdiff_pair is owned
+ * by it (a pair copies what it shows of its two sessions, so it outlives
+ * them); capdiff_free(NULL) is a no-op.  The render functions write to a
  * caller's FILE like out_text does; nothing here exits or fails.
  */
 #ifndef CAPDIFF_H
@@ -42,6 +50,8 @@
 #define CAPDIFF_CANDIDATES	64
 /* Stream bytes compared when scoring a candidate pair. */
 #define CAPDIFF_SCORE_BYTES	8192
+/* Candidate pairs further apart in start time are not considered. */
+#define CAPDIFF_WINDOW_US	(120ULL * 1000000)
 /* Ranges and one-side segments listed per matched pair (rest counted). */
 #define CAPDIFF_ITEMS_MAX	256
 /* Escaped bytes shown per range. */
@@ -73,8 +83,18 @@ struct capdiff_seg {
 	char			*bytes;		/* escaped */
 };
 
+/* What a report shows of one session (copied: outlives the transcript). */
+struct capdiff_sess {
+	char			 label[64];	/* "session N" */
+	char			 client[64], server[64];
+	uint16_t		 cport, sport;
+	uint64_t		 start_us;
+	uint64_t		 total[2];	/* per tr_dir */
+};
+
 struct capdiff_pair {
 	size_t			 a, b;		/* outside, inside index */
+	struct capdiff_sess	 who[2];	/* outside, inside */
 	int			 score;
 	int64_t			 dt_us;		/* inside start - outside */
 	int			 have_isn[2];	/* per tr_dir */
@@ -100,6 +120,15 @@ struct capdiff *capdiff_new(struct transcript **outside, size_t nout,
     struct transcript **inside, size_t nin);
 void capdiff_free(struct capdiff *cd);
 
+/* Fill p (score given; a, b left as they are) from an outside and an
+ * inside transcript; capdiff_pair_clear() frees what it holds. */
+void capdiff_pair_make(struct capdiff_pair *p, const struct transcript *a,
+    const struct transcript *b, int score);
+void capdiff_pair_clear(struct capdiff_pair *p);
+void capdiff_sess_set(struct capdiff_sess *s, const struct transcript *t);
+/* A changed byte or a one-side segment (counted past the cap too). */
+int capdiff_pair_differs(const struct capdiff_pair *p);
+
 /* Score (0..100) of one candidate pair (exposed for tests). */
 int capdiff_score(const struct transcript *a, const struct transcript *b);
 /* Any difference at all: a changed byte, a one-side segment, an
@@ -107,6 +136,13 @@ int capdiff_score(const struct transcript *a, const struct transcript *b);
 int capdiff_differs(const struct capdiff *cd);
 const char *capdiff_what_name(enum capdiff_what w);
 
+/* One pair as text (a blank line, then its lines) or as one compact JSON
+ * object (malloc'd string, the caller frees it); one unmatched session as
+ * a text line ("  session N a:p > b:p (x C>S, y S>C bytes)"). */
+void capdiff_pair_print_text(const struct capdiff_pair *p, FILE *fp);
+char *capdiff_pair_json(const struct capdiff_pair *p);
+void capdiff_sess_print_text(const struct capdiff_sess *s, FILE *fp);
+/* A whole capdiff_new() result, as mailguard-detect prints a stream. */
 void capdiff_print_text(const struct capdiff *cd, FILE *fp,
     const char *outname, const char *inname);
 void capdiff_print_json(const struct capdiff *cd, FILE *fp,

@@ -77,6 +77,28 @@ struct capture *capture_new(const struct capture_opts *opts,
     capture_session_fn *cb, void *arg);
 void capture_free(struct capture *c);
 
+/*
+ * Step by step (two captures read side by side in capture time): open,
+ * then capture_step() reads at most max records and returns CAPTURE_MORE,
+ * CAPTURE_END (end of file: every session delivered, counters final) or
+ * -1 (damage, errbuf set; sessions read before it delivered, as
+ * capture_run()).  capture_horizon() is a lower bound on the start time
+ * (first packet) of every session still to be delivered: the oldest flow
+ * not yet delivered, or the last record's time (a later flow starts at or
+ * after it while capture time runs forward); UINT64_MAX at the end (and
+ * when no file is open).
+ */
+#define CAPTURE_MORE	1
+#define CAPTURE_END	0
+int capture_open(struct capture *c, const char *path, char *errbuf);
+/* Takes ownership of fp (closed on failure too). */
+int capture_open_fp(struct capture *c, FILE *fp, const char *name,
+    char *errbuf);
+int capture_step(struct capture *c, uint64_t max, char *errbuf);
+uint64_t capture_horizon(const struct capture *c);
+/* Capture time of the last record read (UINT64_MAX at the end). */
+uint64_t capture_position(const struct capture *c);
+
 /* Read path ("-" is stdin) to the end. */
 int capture_run(struct capture *c, const char *path, char *errbuf);
 /* Same from an open stream (tests: fmemopen); takes ownership of fp. */

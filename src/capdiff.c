@@ -10,9 +10,6 @@
 #include "escape.h"
 #include "util.h"
 
-/* Candidate pairs further apart in start time are not considered. */
-#define CAPDIFF_WINDOW_US	(120ULL * 1000000)
-
 static const char *const what_names[CAPDIFF__COUNT] = {
 	[CAPDIFF_GREETING_MASKED] = "greeting masked",
 	[CAPDIFF_KEYWORD_MASKED] = "EHLO keyword masked",
@@ -402,12 +399,29 @@ capdiff_syn(struct capdiff_pair *p, const struct tr_tcp *a,
 	}
 }
 
-static void
-capdiff_pair_fill(struct capdiff *cd, struct capdiff_pair *p)
+void
+capdiff_sess_set(struct capdiff_sess *s, const struct transcript *t)
 {
-	const struct transcript *ta = cd->t[0][p->a], *tb = cd->t[1][p->b];
+	memset(s, 0, sizeof(*s));
+	util_strlcpy(s->label, t->label, sizeof(s->label));
+	util_strlcpy(s->client, t->client, sizeof(s->client));
+	util_strlcpy(s->server, t->server, sizeof(s->server));
+	s->cport = t->cport;
+	s->sport = t->sport;
+	s->start_us = t->start_us;
+	s->total[TR_C2S] = t->total[TR_C2S];
+	s->total[TR_S2C] = t->total[TR_S2C];
+}
+
+void
+capdiff_pair_make(struct capdiff_pair *p, const struct transcript *ta,
+    const struct transcript *tb, int score)
+{
 	int s, d;
 
+	p->score = score;
+	capdiff_sess_set(&p->who[0], ta);
+	capdiff_sess_set(&p->who[1], tb);
 	p->ranges = xcalloc(CAPDIFF_ITEMS_MAX, sizeof(*p->ranges));
 	p->segs = xcalloc(CAPDIFF_ITEMS_MAX, sizeof(*p->segs));
 	p->dt_us = (int64_t)(tb->start_us - ta->start_us);
@@ -417,6 +431,30 @@ capdiff_pair_fill(struct capdiff *cd, struct capdiff_pair *p)
 	capdiff_dir(p, ta, tb, TR_S2C);
 	capdiff_dir(p, ta, tb, TR_C2S);
 	capdiff_syn(p, &ta->tcp, &tb->tcp);
+}
+
+void
+capdiff_pair_clear(struct capdiff_pair *p)
+{
+	size_t k;
+
+	for (k = 0; k < p->nranges; k++) {
+		free(p->ranges[k].before);
+		free(p->ranges[k].after);
+	}
+	for (k = 0; k < p->nsegs; k++)
+		free(p->segs[k].bytes);
+	free(p->ranges);
+	free(p->segs);
+	p->ranges = NULL;
+	p->segs = NULL;
+	p->nranges = p->nsegs = 0;
+}
+
+int
+capdiff_pair_differs(const struct capdiff_pair *p)
+{
+	return p->nranges || p->nsegs || p->dropped;
 }
 
 static struct transcript **capdiff_sort_base;
@@ -533,30 +571,24 @@ capdiff_new(struct transcript **outside, size_t nout,
 	free(order);
 	/* Report in outside first-packet order. */
 	for (i = 0; i < nout; i++)
-		if (cd->pair_of[0][i] >= 0)
-			capdiff_pair_fill(cd, &cd->pairs[cd->pair_of[0][i]]);
+		if (cd->pair_of[0][i] >= 0) {
+			struct capdiff_pair *p = &cd->pairs[cd->pair_of[0][i]];
+
+			capdiff_pair_make(p, outside[p->a], inside[p->b],
+			    p->score);
+		}
 	return cd;
 }
 
 void
 capdiff_free(struct capdiff *cd)
 {
-	size_t i, k;
+	size_t i;
 
 	if (cd == NULL)
 		return;
-	for (i = 0; i < cd->npairs; i++) {
-		struct capdiff_pair *p = &cd->pairs[i];
-
-		for (k = 0; k < p->nranges; k++) {
-			free(p->ranges[k].before);
-			free(p->ranges[k].after);
-		}
-		for (k = 0; k < p->nsegs; k++)
-			free(p->segs[k].bytes);
-		free(p->ranges);
-		free(p->segs);
-	}
+	for (i = 0; i < cd->npairs; i++)
+		capdiff_pair_clear(&cd->pairs[i]);
 	free(cd->pairs);
 	free(cd->pair_of[0]);
 	free(cd->pair_of[1]);
@@ -571,17 +603,15 @@ capdiff_differs(const struct capdiff *cd)
 	if (cd->npairs != cd->n[0] || cd->npairs != cd->n[1])
 		return 1;
 	for (i = 0; i < cd->npairs; i++)
-		if (cd->pairs[i].nranges || cd->pairs[i].nsegs ||
-		    cd->pairs[i].dropped)
+		if (capdiff_pair_differs(&cd->pairs[i]))
 			return 1;
 	return 0;
 }
 
-static void
-capdiff_text_pair(const struct capdiff *cd, const struct capdiff_pair *p,
-    FILE *fp)
+void
+capdiff_pair_print_text(const struct capdiff_pair *p, FILE *fp)
 {
-	const struct transcript *a = cd->t[0][p->a], *b = cd->t[1][p->b];
+	const struct capdiff_sess *a = &p->who[0], *b = &p->who[1];
 	size_t k;
 	int d;
 
@@ -630,46 +660,20 @@ capdiff_text_pair(const struct capdiff *cd, const struct capdiff_pair *p,
 }
 
 void
-capdiff_print_text(const struct capdiff *cd, FILE *fp, const char *outname,
-    const char *inname)
+capdiff_sess_print_text(const struct capdiff_sess *t, FILE *fp)
 {
-	size_t i, changed = 0, un[2] = { 0, 0 };
-	int s;
-
-	fprintf(fp, "Comparing outside %s (%zu SMTP sessions) with inside %s "
-	    "(%zu SMTP sessions)\n", outname, cd->n[0], inname, cd->n[1]);
-	for (i = 0; i < cd->n[0]; i++)
-		if (cd->pair_of[0][i] >= 0)
-			capdiff_text_pair(cd, &cd->pairs[cd->pair_of[0][i]],
-			    fp);
-	for (s = 0; s < 2; s++)
-		for (i = 0; i < cd->n[s]; i++) {
-			const struct transcript *t = cd->t[s][i];
-
-			if (cd->pair_of[s][i] >= 0)
-				continue;
-			if (un[s]++ == 0)
-				fprintf(fp, "\nUnmatched %s sessions:\n",
-				    s ? "inside" : "outside");
-			fprintf(fp, "  %s %s:%u > %s:%u (%llu C>S, %llu S>C "
-			    "bytes)\n", t->label, t->client,
-			    (unsigned)t->cport, t->server,
-			    (unsigned)t->sport,
-			    (unsigned long long)t->total[TR_C2S],
-			    (unsigned long long)t->total[TR_S2C]);
-		}
-	for (i = 0; i < cd->npairs; i++)
-		changed += cd->pairs[i].nranges || cd->pairs[i].nsegs;
-	fprintf(fp, "\nSummary: %zu matched, %zu with differences, %zu "
-	    "unmatched outside, %zu unmatched inside\n", cd->npairs, changed,
-	    un[0], un[1]);
+	fprintf(fp, "  %s %s:%u > %s:%u (%llu C>S, %llu S>C bytes)\n",
+	    t->label, t->client, (unsigned)t->cport, t->server,
+	    (unsigned)t->sport, (unsigned long long)t->total[TR_C2S],
+	    (unsigned long long)t->total[TR_S2C]);
 }
 
-static json_t *
-capdiff_json_pair(const struct capdiff *cd, const struct capdiff_pair *p)
+char *
+capdiff_pair_json(const struct capdiff_pair *p)
 {
-	const struct transcript *a = cd->t[0][p->a], *b = cd->t[1][p->b];
+	const struct capdiff_sess *a = &p->who[0], *b = &p->who[1];
 	json_t *o, *r, *s, *isn;
+	char *txt;
 	size_t k;
 	int d;
 
@@ -702,7 +706,40 @@ capdiff_json_pair(const struct capdiff *cd, const struct capdiff_pair *p)
 	    "inside_minus_outside_us", (json_int_t)p->dt_us,
 	    "isn_offset", isn, "syn_changes", p->syn, "ranges", r,
 	    "one_side_segments", s, "not_listed", (json_int_t)p->dropped);
-	return o;
+	txt = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return txt != NULL ? txt : xstrdup("{}");
+}
+
+void
+capdiff_print_text(const struct capdiff *cd, FILE *fp, const char *outname,
+    const char *inname)
+{
+	struct capdiff_sess who;
+	size_t i, changed = 0, un[2] = { 0, 0 };
+	int s;
+
+	fprintf(fp, "Comparing outside %s with inside %s\n", outname, inname);
+	for (i = 0; i < cd->n[0]; i++)
+		if (cd->pair_of[0][i] >= 0)
+			capdiff_pair_print_text(&cd->pairs[cd->pair_of[0][i]],
+			    fp);
+	for (s = 0; s < 2; s++)
+		for (i = 0; i < cd->n[s]; i++) {
+			if (cd->pair_of[s][i] >= 0)
+				continue;
+			if (un[s]++ == 0)
+				fprintf(fp, "\nUnmatched %s sessions:\n",
+				    s ? "inside" : "outside");
+			capdiff_sess_set(&who, cd->t[s][i]);
+			capdiff_sess_print_text(&who, fp);
+		}
+	for (i = 0; i < cd->npairs; i++)
+		changed += capdiff_pair_differs(&cd->pairs[i]) != 0;
+	fprintf(fp, "\nSummary: %zu matched, %zu with differences, %zu "
+	    "unmatched outside, %zu unmatched inside; SMTP sessions: %zu "
+	    "outside, %zu inside\n", cd->npairs, changed, un[0], un[1],
+	    cd->n[0], cd->n[1]);
 }
 
 void
@@ -715,10 +752,13 @@ capdiff_print_json(const struct capdiff *cd, FILE *fp, const char *outname,
 	char *txt;
 
 	pairs = json_array();
-	for (i = 0; i < cd->n[0]; i++)
-		if (cd->pair_of[0][i] >= 0)
-			json_array_append_new(pairs, capdiff_json_pair(cd,
-			    &cd->pairs[cd->pair_of[0][i]]));
+	for (i = 0; i < cd->n[0]; i++) {
+		if (cd->pair_of[0][i] < 0)
+			continue;
+		txt = capdiff_pair_json(&cd->pairs[cd->pair_of[0][i]]);
+		json_array_append_new(pairs, json_loads(txt, 0, NULL));
+		free(txt);
+	}
 	for (s = 0; s < 2; s++) {
 		un[s] = json_array();
 		for (i = 0; i < cd->n[s]; i++)
@@ -726,13 +766,13 @@ capdiff_print_json(const struct capdiff *cd, FILE *fp, const char *outname,
 				json_array_append_new(un[s],
 				    json_string(cd->t[s][i]->label));
 	}
-	o = json_pack("{s:i, s:{s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:b}}",
+	o = json_pack("{s:i, s:{s:s, s:s, s:o, s:o, s:o, s:I, s:I, s:b}}",
 	    "schema", 1, "capture_diff", "outside", outname, "inside",
-	    inname, "outside_sessions", (json_int_t)cd->n[0],
-	    "inside_sessions", (json_int_t)cd->n[1], "matched", pairs,
-	    "unmatched_outside", un[0], "unmatched_inside", un[1],
+	    inname, "matched", pairs, "unmatched_outside", un[0],
+	    "unmatched_inside", un[1], "outside_sessions", (json_int_t)cd->n[0],
+	    "inside_sessions", (json_int_t)cd->n[1],
 	    "differs", capdiff_differs(cd));
-	txt = json_dumps(o, JSON_COMPACT);
+	txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (txt != NULL)
 		fprintf(fp, "%s\n", txt);
 	free(txt);

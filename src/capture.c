@@ -25,6 +25,11 @@ struct capture {
 	size_t			 held;		/* done, not yet delivered */
 	uint64_t		 held_bytes;	/* their stored stream bytes */
 	struct capture_stats	 st;
+	/* step API: the open file, its flows, the last record's time */
+	struct pcap_in		*in;
+	struct flow_table	*ft;
+	uint64_t		 now_us;
+	int			 ended;
 };
 
 struct capture *
@@ -60,6 +65,8 @@ capture_free(struct capture *c)
 
 	if (c == NULL)
 		return;
+	flow_table_free(c->ft);
+	pcap_in_free(c->in);
 	for (n = c->head; n != NULL; n = nx) {
 		nx = n->next;
 		if (n->done)
@@ -185,68 +192,134 @@ capture_flow_event(struct flow *f, enum flow_ev ev, void *arg)
 	}
 }
 
-static int
-capture_loop(struct capture *c, struct pcap_in *in, char *errbuf)
+/* End of input (or damage): close every flow, deliver, final counters. */
+static void
+capture_finish(struct capture *c)
 {
-	struct flow_table *ft;
-	struct pcap_pkt pkt;
-	int rc, err = 0;
 	enum pcap_skip k;
 
-	ft = flow_table_new(c->o.flows_max, c->o.idle_us, capture_flow_event,
-	    c);
+	/* Results for everything read before any damage. */
+	flow_table_flush(c->ft);
+	capture_release(c);
+	c->st.records = pcap_in_records(c->in);
+	c->st.bytes = pcap_in_bytes(c->in);
+	for (k = PCAP_SKIP_NONE; k < PCAP_SKIP__COUNT; k++)
+		c->st.skipped[k] = pcap_in_skipped(c->in, k);
+	c->st.flows = *flow_table_stats(c->ft);
+	flow_table_free(c->ft);
+	c->ft = NULL;
+	pcap_in_free(c->in);
+	c->in = NULL;
+	c->ended = 1;
+}
+
+static int
+capture_start(struct capture *c, struct pcap_in *in)
+{
+	if (in == NULL)
+		return -1;
+	c->in = in;
+	c->ft = flow_table_new(c->o.flows_max, c->o.idle_us,
+	    capture_flow_event, c);
 	c->st.linktype = pcap_in_linktype(in);
-	while ((rc = pcap_in_next(in, &pkt, errbuf)) != PCAP_IN_EOF) {
-		if (rc == PCAP_IN_ERROR) {
-			err = -1;
-			break;
+	return 0;
+}
+
+int
+capture_open(struct capture *c, const char *path, char *errbuf)
+{
+	if (c->in != NULL || c->ended) {
+		snprintf(errbuf, MG_ERRBUF_SIZE, "%s: capture already read",
+		    path);
+		return -1;
+	}
+	return capture_start(c, pcap_in_open(path, c->o.filter, errbuf));
+}
+
+int
+capture_open_fp(struct capture *c, FILE *fp, const char *name, char *errbuf)
+{
+	if (c->in != NULL || c->ended) {
+		snprintf(errbuf, MG_ERRBUF_SIZE, "%s: capture already read",
+		    name);
+		fclose(fp);
+		return -1;
+	}
+	return capture_start(c, pcap_in_fopen(fp, name, c->o.filter,
+	    errbuf));
+}
+
+int
+capture_step(struct capture *c, uint64_t max, char *errbuf)
+{
+	struct pcap_pkt pkt;
+	uint64_t n;
+	int rc;
+
+	if (c->ended || c->in == NULL)
+		return CAPTURE_END;
+	for (n = 0; n < max; n++) {
+		rc = pcap_in_next(c->in, &pkt, errbuf);
+		if (rc == PCAP_IN_EOF || rc == PCAP_IN_ERROR) {
+			capture_finish(c);
+			return rc == PCAP_IN_EOF ? CAPTURE_END : -1;
 		}
 		if (c->st.matched++ == 0 || pkt.ts_us < c->st.first_us)
 			c->st.first_us = pkt.ts_us;
 		if (pkt.ts_us > c->st.last_us)
 			c->st.last_us = pkt.ts_us;
+		c->now_us = pkt.ts_us;
 		if (rc == PCAP_IN_TCP) {
 			c->st.tcp++;
-			flow_input(ft, &pkt);
+			flow_input(c->ft, &pkt);
 		}
 		if (c->o.progress != NULL &&
-		    pcap_in_records(in) % CAPTURE_PROGRESS_EVERY == 0)
-			c->o.progress(pcap_in_bytes(in), c->o.progress_arg);
+		    pcap_in_records(c->in) % CAPTURE_PROGRESS_EVERY == 0)
+			c->o.progress(pcap_in_bytes(c->in), c->o.progress_arg);
 	}
-	/* Results for everything read before any damage. */
-	flow_table_flush(ft);
-	capture_release(c);
-	c->st.records = pcap_in_records(in);
-	c->st.bytes = pcap_in_bytes(in);
-	for (k = PCAP_SKIP_NONE; k < PCAP_SKIP__COUNT; k++)
-		c->st.skipped[k] = pcap_in_skipped(in, k);
-	c->st.flows = *flow_table_stats(ft);
-	flow_table_free(ft);
-	return err;
+	c->st.records = pcap_in_records(c->in);
+	c->st.bytes = pcap_in_bytes(c->in);
+	return CAPTURE_MORE;
+}
+
+uint64_t
+capture_horizon(const struct capture *c)
+{
+	uint64_t h = c->now_us;
+
+	if (c->ended || c->in == NULL)
+		return UINT64_MAX;
+	if (c->head != NULL && c->head->f->first_us < h)
+		h = c->head->f->first_us;
+	return h;
+}
+
+uint64_t
+capture_position(const struct capture *c)
+{
+	return c->ended || c->in == NULL ? UINT64_MAX : c->now_us;
 }
 
 int
 capture_run(struct capture *c, const char *path, char *errbuf)
 {
-	struct pcap_in *in;
 	int rc;
 
-	if ((in = pcap_in_open(path, c->o.filter, errbuf)) == NULL)
+	if (capture_open(c, path, errbuf) != 0)
 		return -1;
-	rc = capture_loop(c, in, errbuf);
-	pcap_in_free(in);
+	while ((rc = capture_step(c, UINT64_MAX, errbuf)) == CAPTURE_MORE)
+		;
 	return rc;
 }
 
 int
 capture_run_fp(struct capture *c, FILE *fp, const char *name, char *errbuf)
 {
-	struct pcap_in *in;
 	int rc;
 
-	if ((in = pcap_in_fopen(fp, name, c->o.filter, errbuf)) == NULL)
+	if (capture_open_fp(c, fp, name, errbuf) != 0)
 		return -1;
-	rc = capture_loop(c, in, errbuf);
-	pcap_in_free(in);
+	while ((rc = capture_step(c, UINT64_MAX, errbuf)) == CAPTURE_MORE)
+		;
 	return rc;
 }

@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capdiff.h"
 #include "capture.h"
 #include "cmd_analyze.h"
 #include "cmd_analyze_judge.h"
+#include "cmd_analyze_two.h"
 #include "dialog.h"
 #include "escape.h"
 #include "fp_load.h"
@@ -34,8 +34,6 @@
 /* stdout buffer when it is not a terminal: the JSON of 50,000 sessions is
  * 136 MB, 33,000 write calls with stdio's 4 KiB. */
 #define CA_STDOUT_BUF		(256 * 1024)
-/* Sessions kept per file for the two-capture comparison. */
-#define CA_KEEP_MAX		4096
 
 struct ca_server {
 	char		 addr[64];
@@ -62,11 +60,6 @@ struct ca_run {
 	struct ca_server servers[CA_SERVERS_MAX];
 	size_t		 nservers;
 	uint64_t	 servers_other;
-	/* two-capture mode: transcripts kept, not judged */
-	int		 keep;
-	struct transcript **kept;
-	size_t		 nkept;
-	uint64_t	 kept_dropped;
 	struct ca_judge	*judge;		/* one file: judging queue */
 };
 
@@ -282,7 +275,7 @@ ca_commit(struct ca_job *job, void *arg)
 		ca_smtp_session(r, job);
 }
 
-/* Capture callback: keep (two files) or queue for judging. */
+/* Capture callback: queue the session for judging. */
 static void
 ca_session(struct capture_session *s, void *arg)
 {
@@ -290,17 +283,6 @@ ca_session(struct capture_session *s, void *arg)
 	const struct flow *f = s->flow;
 	struct ca_job *job;
 
-	if (r->keep) {
-		if (s->t == NULL)
-			return;
-		if (r->nkept == CA_KEEP_MAX) {
-			r->kept_dropped++;
-			return;
-		}
-		r->kept[r->nkept++] = s->t;
-		s->t = NULL;
-		return;
-	}
 	job = ca_judge_slot(r->judge);
 	job->id = s->id;
 	job->kind = s->kind;
@@ -496,10 +478,8 @@ ca_read(struct ca_run *r, const char *path, struct capture_stats *st)
 		co.progress = ca_progress;
 		co.progress_arg = r;
 	}
-	if (!r->keep)
-		r->judge = ca_judge_new(r->db, r->o->json,
-		    ca_full_families(r->o), path, ca_judge_threads_default(),
-		    ca_commit, r);
+	r->judge = ca_judge_new(r->db, r->o->json, ca_full_families(r->o),
+	    path, ca_judge_threads_default(), ca_commit, r);
 	c = capture_new(&co, ca_session, r);
 	err[0] = '\0';
 	rc = capture_run(c, path, err);
@@ -510,11 +490,11 @@ ca_read(struct ca_run *r, const char *path, struct capture_stats *st)
 		fprintf(stderr, "\r\033[K");
 	*st = *capture_stats(c);
 	capture_free(c);
-	if (!r->keep && r->o->json) {
+	if (r->o->json) {
 		o = ca_summary_json(r, st, rc ? err : NULL);
 		out_json_write(r->out, o);
 		json_decref(o);
-	} else if (!r->keep && (rc == 0 || st->records > 0))
+	} else if (rc == 0 || st->records > 0)
 		ca_summary_text(r, st);
 	fflush(r->out);
 	if (rc != 0)
@@ -530,53 +510,6 @@ ca_exit_single(const struct ca_run *r)
 		return CA_EXIT_FOUND;
 	return r->verdicts[FP_FAM_NONE] > 0 ? CA_EXIT_NONE :
 	    CA_EXIT_INCONCLUSIVE;
-}
-
-static void
-ca_free_kept(struct ca_run *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->nkept; i++)
-		transcript_free(r->kept[i]);
-	free(r->kept);
-	r->kept = NULL;
-	r->nkept = 0;
-}
-
-/* Two files: keep every SMTP transcript of each, then compare. */
-static int
-ca_two(const struct ca_opts *o, FILE *out)
-{
-	struct ca_run side[2];
-	struct capture_stats st;
-	struct capdiff *cd;
-	int i, rc = 0, status;
-
-	memset(side, 0, sizeof(side));
-	for (i = 0; i < 2; i++) {
-		side[i].o = o;
-		side[i].out = out;
-		side[i].keep = 1;
-		side[i].kept = xreallocarray(NULL, CA_KEEP_MAX,
-		    sizeof(*side[i].kept));
-		if (ca_read(&side[i], o->files[i], &st) != 0)
-			rc = -1;
-	}
-	cd = capdiff_new(side[0].kept, side[0].nkept, side[1].kept,
-	    side[1].nkept);
-	if (o->json)
-		capdiff_print_json(cd, out, o->files[0], o->files[1]);
-	else
-		capdiff_print_text(cd, out, o->files[0], o->files[1]);
-	status = capdiff_differs(cd) ? CA_EXIT_FOUND : CA_EXIT_NONE;
-	if (side[0].kept_dropped + side[1].kept_dropped > 0)
-		warnmsg("more than %d SMTP sessions in a file: the rest were "
-		    "not compared", CA_KEEP_MAX);
-	capdiff_free(cd);
-	ca_free_kept(&side[0]);
-	ca_free_kept(&side[1]);
-	return rc != 0 ? CA_EXIT_USAGE : status;
 }
 
 static char *
@@ -695,7 +628,11 @@ cmd_analyze(int argc, char **argv)
 		(void)setvbuf(stdout, ca_stdout_buf, _IOFBF,
 		    sizeof(ca_stdout_buf));
 	if (o.nfiles == 2) {
-		status = ca_two(&o, stdout);
+		struct ca_two_opts two = { .files = { o.files[0], o.files[1] },
+		    .filter = o.filter, .json = o.json,
+		    .progress = o.progress };
+
+		status = cmd_analyze_two(&two, stdout);
 		free(o.filter);
 		return status;
 	}

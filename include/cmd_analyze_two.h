@@ -1,0 +1,38 @@
+/*
+ * cmd_analyze_two.h - `mailguard-detect -r OUTSIDE -r INSIDE`: read the
+ * two captures side by side in capture time (capture_step, the side
+ * whose read position is behind goes next), hand every SMTP session to
+ * the streaming matcher (capdiff_stream.h) and print each pair as it is
+ * committed, in outside session order; unmatched sessions and the counts
+ * come at the end.
+ *
+ * Text: "Comparing outside A with inside B", one block per pair
+ * (capdiff_pair_print_text), the unmatched lists, one Summary line.
+ * --json: one capture_diff object written progressively (docs/json-
+ * schema.md): outside, inside, matched[] streamed, unmatched_outside[],
+ * unmatched_inside[], then outside_sessions, inside_sessions, differs.
+ * The unmatched lists wait in a temporary file (memory if none), so
+ * memory stays bounded by the matcher's window.
+ *
+ * Program driver: prints (warnings to stderr), never exits.  Returns the
+ * exit status: 2 unreadable or damaged file (after the results for what
+ * was read), 1 any byte differs or a session is unmatched, else 0.
+ */
+#ifndef CMD_ANALYZE_TWO_H
+#define CMD_ANALYZE_TWO_H
+
+#include <stdio.h>
+
+/* Records read from one side before looking at the other again. */
+#define CA_TWO_STEP	512
+
+struct ca_two_opts {
+	const char	*files[2];	/* outside, inside */
+	const char	*filter;	/* BPF, or NULL */
+	int		 json;
+	int		 progress;	/* progress line on stderr */
+};
+
+int cmd_analyze_two(const struct ca_two_opts *o, FILE *out);
+
+#endif /* CMD_ANALYZE_TWO_H */

@@ -1,0 +1,313 @@
+/* cmd_analyze_two.c - two captures read side by side, pairs streamed. */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capdiff_stream.h"
+#include "capture.h"
+#include "cmd_analyze_two.h"
+#include "mg_limits.h"
+#include "out_json.h"
+#include "util.h"
+
+#define CA2_EXIT_NONE		0
+#define CA2_EXIT_FOUND		1
+#define CA2_EXIT_USAGE		2
+/* Steps between two progress lines. */
+#define CA2_PROGRESS_STEPS	32
+
+/* Lines (text) or JSON strings of unmatched sessions, kept for the end:
+ * a temporary file, or memory when there is none. */
+struct ca2_spool {
+	FILE		*fp;
+	char		*mem;
+	size_t		 memlen;
+	int		 inmem;
+	uint64_t	 n;
+};
+
+struct ca2_side {
+	struct ca2	*run;
+	int		 idx;
+	struct capture	*c;
+	uint64_t	 size;
+	int		 done;
+};
+
+struct ca2 {
+	const struct ca_two_opts *o;
+	FILE		*out;
+	struct capdiff_stream *cs;
+	struct ca2_side	 side[2];
+	struct ca2_spool alone[2];
+	uint64_t	 npairs;
+};
+
+static void
+ca2_spool_open(struct ca2_spool *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	if ((sp->fp = tmpfile()) == NULL) {
+		sp->fp = open_memstream(&sp->mem, &sp->memlen);
+		sp->inmem = 1;
+	}
+}
+
+/* Copy the spool to out and close it. */
+static void
+ca2_spool_drain(struct ca2_spool *sp, FILE *out)
+{
+	char b[8192];
+	size_t n;
+
+	if (sp->fp == NULL)
+		return;
+	if (sp->inmem) {
+		if (fflush(sp->fp) == 0 && sp->mem != NULL)
+			fwrite(sp->mem, 1, sp->memlen, out);
+	} else {
+		rewind(sp->fp);
+		while ((n = fread(b, 1, sizeof(b), sp->fp)) > 0)
+			fwrite(b, 1, n, out);
+	}
+	fclose(sp->fp);
+	free(sp->mem);
+	sp->fp = NULL;
+	sp->mem = NULL;
+}
+
+/* A JSON string for s (escaped as jansson does); the caller frees it. */
+static char *
+ca2_json_str(const char *s)
+{
+	json_t *j = json_string(s);
+	char *txt = j != NULL ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+
+	json_decref(j);
+	return txt != NULL ? txt : xstrdup("\"?\"");
+}
+
+static void
+ca2_pair(const struct capdiff_pair *p, void *arg)
+{
+	struct ca2 *r = arg;
+	char *txt;
+
+	if (r->o->json) {
+		txt = capdiff_pair_json(p);
+		fprintf(r->out, "%s%s", r->npairs ? "," : "", txt);
+		free(txt);
+	} else
+		capdiff_pair_print_text(p, r->out);
+	r->npairs++;
+}
+
+static void
+ca2_alone(int side, const struct capdiff_sess *s, void *arg)
+{
+	struct ca2 *r = arg;
+	struct ca2_spool *sp = &r->alone[side];
+	char *txt;
+
+	if (sp->fp == NULL)
+		return;
+	if (r->o->json) {
+		txt = ca2_json_str(s->label);
+		fprintf(sp->fp, "%s%s", sp->n ? "," : "", txt);
+		free(txt);
+	} else
+		capdiff_sess_print_text(s, sp->fp);
+	sp->n++;
+}
+
+/* Capture callback: SMTP sessions go to the matcher (it owns them). */
+static void
+ca2_session(struct capture_session *s, void *arg)
+{
+	struct ca2_side *sd = arg;
+
+	if (s->t == NULL || s->kind != FLOW_SMTP)
+		return;
+	capdiff_stream_add(sd->run->cs, sd->idx, s->t);
+	s->t = NULL;
+}
+
+static uint64_t
+ca2_file_size(const char *path)
+{
+	struct stat sb;
+
+	if (strcmp(path, "-") == 0 || stat(path, &sb) != 0 ||
+	    !S_ISREG(sb.st_mode))
+		return 0;
+	return (uint64_t)sb.st_size;
+}
+
+static void
+ca2_progress(const struct ca2 *r)
+{
+	const struct capture_stats *st;
+	int i;
+
+	fputc('\r', stderr);
+	for (i = 0; i < 2; i++) {
+		st = capture_stats(r->side[i].c);
+		fprintf(stderr, "%s%s: %.1f", i ? ", " : "", r->o->files[i],
+		    (double)st->bytes / 1e6);
+		if (r->side[i].size > 0)
+			fprintf(stderr, " of %.1f MB (%d%%)",
+			    (double)r->side[i].size / 1e6,
+			    (int)(st->bytes * 100 / r->side[i].size));
+		else
+			fprintf(stderr, " MB");
+	}
+}
+
+static void
+ca2_header(struct ca2 *r)
+{
+	char *a, *b;
+
+	if (!r->o->json) {
+		fprintf(r->out, "Comparing outside %s with inside %s\n",
+		    r->o->files[0], r->o->files[1]);
+		return;
+	}
+	a = ca2_json_str(r->o->files[0]);
+	b = ca2_json_str(r->o->files[1]);
+	fprintf(r->out, "{\"schema\":%d,\"capture_diff\":{\"outside\":%s,"
+	    "\"inside\":%s,\"matched\":[", OUT_JSON_SCHEMA, a, b);
+	free(a);
+	free(b);
+}
+
+static void
+ca2_footer(struct ca2 *r, int differs)
+{
+	const struct capdiff_stream_stats *st = capdiff_stream_stats(r->cs);
+	int s;
+
+	if (r->o->json) {
+		fputs("],\"unmatched_outside\":[", r->out);
+		ca2_spool_drain(&r->alone[0], r->out);
+		fputs("],\"unmatched_inside\":[", r->out);
+		ca2_spool_drain(&r->alone[1], r->out);
+		fprintf(r->out, "],\"outside_sessions\":%llu,"
+		    "\"inside_sessions\":%llu,\"differs\":%s}}\n",
+		    (unsigned long long)st->sessions[0],
+		    (unsigned long long)st->sessions[1],
+		    differs ? "true" : "false");
+		return;
+	}
+	for (s = 0; s < 2; s++) {
+		if (r->alone[s].n > 0)
+			fprintf(r->out, "\nUnmatched %s sessions:\n",
+			    s ? "inside" : "outside");
+		ca2_spool_drain(&r->alone[s], r->out);
+	}
+	fprintf(r->out, "\nSummary: %llu matched, %llu with differences, "
+	    "%llu unmatched outside, %llu unmatched inside; SMTP sessions: "
+	    "%llu outside, %llu inside\n", (unsigned long long)st->pairs,
+	    (unsigned long long)st->differing,
+	    (unsigned long long)st->unmatched[0],
+	    (unsigned long long)st->unmatched[1],
+	    (unsigned long long)st->sessions[0],
+	    (unsigned long long)st->sessions[1]);
+}
+
+/* Open both files; a file that cannot be opened counts as read. */
+static int
+ca2_open(struct ca2 *r)
+{
+	struct capture_opts co;
+	char err[MG_ERRBUF_SIZE];
+	int i, rc = 0;
+
+	for (i = 0; i < 2; i++) {
+		memset(&co, 0, sizeof(co));
+		co.filter = r->o->filter;
+		r->side[i].run = r;
+		r->side[i].idx = i;
+		r->side[i].size = ca2_file_size(r->o->files[i]);
+		r->side[i].c = capture_new(&co, ca2_session, &r->side[i]);
+		err[0] = '\0';
+		if (capture_open(r->side[i].c, r->o->files[i], err) != 0) {
+			warnmsg("%s", err);
+			r->side[i].done = 1;
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+/* Read side by side: the side behind in capture time goes next. */
+static int
+ca2_read(struct ca2 *r)
+{
+	char err[MG_ERRBUF_SIZE];
+	uint64_t steps = 0;
+	int i, rc, bad = 0;
+
+	while (!r->side[0].done || !r->side[1].done) {
+		i = r->side[0].done ? 1 : r->side[1].done ? 0 :
+		    capture_position(r->side[1].c) <
+		    capture_position(r->side[0].c);
+		err[0] = '\0';
+		rc = capture_step(r->side[i].c, CA_TWO_STEP, err);
+		if (rc != CAPTURE_MORE)
+			r->side[i].done = 1;
+		if (rc < 0) {
+			fflush(r->out);
+			warnmsg("%s", err);
+			bad = 1;
+		}
+		capdiff_stream_advance(r->cs, capture_horizon(r->side[0].c),
+		    capture_horizon(r->side[1].c));
+		if (r->o->progress && ++steps % CA2_PROGRESS_STEPS == 0)
+			ca2_progress(r);
+	}
+	capdiff_stream_advance(r->cs, UINT64_MAX, UINT64_MAX);
+	if (r->o->progress)
+		fprintf(stderr, "\r\033[K");
+	return bad ? -1 : 0;
+}
+
+int
+cmd_analyze_two(const struct ca_two_opts *o, FILE *out)
+{
+	const struct capdiff_stream_stats *st;
+	struct ca2 r;
+	int rc, differs;
+
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	r.out = out;
+	r.cs = capdiff_stream_new(ca2_pair, ca2_alone, &r);
+	ca2_spool_open(&r.alone[0]);
+	ca2_spool_open(&r.alone[1]);
+	ca2_header(&r);
+	rc = ca2_open(&r);
+	if (ca2_read(&r) != 0)
+		rc = -1;
+	st = capdiff_stream_stats(r.cs);
+	differs = st->differing > 0 || st->unmatched[0] > 0 ||
+	    st->unmatched[1] > 0;
+	ca2_footer(&r, differs);
+	fflush(out);
+	if (st->forced > 0)
+		warnmsg("more than %d SMTP sessions (or %llu MiB of their "
+		    "bytes) waited for a partner at once: %llu were decided "
+		    "early and may be paired differently", CAPDIFF_STREAM_HELD_MAX,
+		    (unsigned long long)(CAPDIFF_STREAM_BYTES_MAX >> 20),
+		    (unsigned long long)st->forced);
+	capdiff_stream_free(r.cs);
+	capture_free(r.side[0].c);
+	capture_free(r.side[1].c);
+	if (rc != 0)
+		return CA2_EXIT_USAGE;
+	return differs ? CA2_EXIT_FOUND : CA2_EXIT_NONE;
+}

@@ -1,0 +1,343 @@
+/* test_capdiff_stream.c - the streaming matcher against global best-first. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "capdiff.h"
+#include "capdiff_stream.h"
+#include "transcript.h"
+
+/* One synthetic session: start time, content variant, ASA-masked. */
+struct gsess {
+	uint64_t	 start;
+	int		 variant, masked;
+	uint64_t	 id;
+};
+
+/* A run: how many twins, how far apart they start, extras per side. */
+static const struct scase {
+	const char	*name;
+	size_t		 n;
+	uint64_t	 gap_us;	/* mean distance between starts */
+	uint64_t	 jitter_us;	/* inside start - outside start */
+	int		 variants;	/* look-alike sessions */
+	int		 extra_pct;	/* unmatched sessions per side */
+	int		 shuffle;	/* arrival not in start order */
+	uint64_t	 seed;
+} scases[] = {
+	{ "sparse", 300, 7000000, 3000, 3, 5, 0, 1 },
+	{ "dense", 3000, 400, 900, 4, 5, 0, 2 },
+	{ "dense-ties", 1500, 0, 0, 2, 0, 0, 3 },
+	{ "mixed-shuffled", 2000, 90000, 250000, 5, 8, 1, 4 },
+	{ "jitter-wide", 800, 1000000, 30000000, 3, 3, 1, 5 },
+	{ "lookalike", 1200, 50000, 60000, 1, 10, 1, 6 },
+	{ NULL, 0, 0, 0, 0, 0, 0, 0 }
+};
+
+static uint64_t rng;
+
+static uint32_t
+rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 11);
+}
+
+static struct transcript *
+mk(const struct gsess *g, int inside)
+{
+	static const char *const host[] = { "mx1.example.net",
+	    "mail.example.org", "relay.example.com", "smtp.example.edu",
+	    "mx9.example.net" };
+	char label[64], greet[128], ehlo[128], mail[128];
+	struct transcript *t;
+	int masked = g->masked && !inside;
+
+	snprintf(label, sizeof(label), "session %llu",
+	    (unsigned long long)g->id);
+	t = transcript_new(label);
+	transcript_set_peers(t, "192.0.2.1", (uint16_t)(1024 + g->id % 60000),
+	    "192.0.2.25", 25);
+	snprintf(greet, sizeof(greet), "220 %s\r\n", masked ?
+	    "***************** ESMTP" : host[g->variant % 5]);
+	snprintf(ehlo, sizeof(ehlo), "EHLO client%d.example\r\n",
+	    g->variant);
+	snprintf(mail, sizeof(mail), "250-%s\r\n250-%s\r\n250 SIZE\r\n",
+	    host[g->variant % 5], masked ? "XXXXXXXA" : "STARTTLS");
+	transcript_data(t, TR_S2C, g->start, -1, (const uint8_t *)greet,
+	    strlen(greet));
+	transcript_data(t, TR_C2S, g->start + 1, -1, (const uint8_t *)ehlo,
+	    strlen(ehlo));
+	transcript_data(t, TR_S2C, g->start + 2, -1, (const uint8_t *)mail,
+	    strlen(mail));
+	return t;
+}
+
+/* Sessions of one side in arrival order. */
+struct gside {
+	struct gsess	*s;
+	size_t		 n;
+};
+
+static int
+gsess_cmp(const void *x, const void *y)
+{
+	const struct gsess *p = x, *q = y;
+
+	if (p->start != q->start)
+		return p->start < q->start ? -1 : 1;
+	return p->id < q->id ? -1 : p->id > q->id;
+}
+
+static void
+gen(const struct scase *c, struct gside side[2])
+{
+	uint64_t t = 1600000000ULL * 1000000;
+	size_t i, k, cap = c->n * 2 + 16;
+	struct gsess g, tmp;
+	int s;
+
+	rng = 88172645463325252ULL ^ (c->seed * 0x9e3779b97f4a7c15ULL);
+	for (s = 0; s < 2; s++) {
+		side[s].s = calloc(cap, sizeof(*side[s].s));
+		side[s].n = 0;
+	}
+	for (i = 0; i < c->n; i++) {
+		t += c->gap_us ? rnd() % (2 * c->gap_us) : 0;
+		g.start = t;
+		g.variant = (int)(rnd() % (unsigned)c->variants);
+		g.masked = rnd() % 3 == 0;
+		if ((int)(rnd() % 100) >= c->extra_pct) {
+			side[0].s[side[0].n] = g;
+			g.start = t + (c->jitter_us ? rnd() % c->jitter_us : 0);
+			side[1].s[side[1].n] = g;
+			side[0].n++;
+			side[1].n++;
+		} else
+			side[rnd() % 2].s[side[rnd() % 2].n++] = g;
+	}
+	for (s = 0; s < 2; s++) {
+		for (i = 0; i < side[s].n; i++)
+			side[s].s[i].id = i;	/* tie-break before sorting */
+		qsort(side[s].s, side[s].n, sizeof(*side[s].s), gsess_cmp);
+		/* Arrival out of start order: swap some neighbours. */
+		for (i = 0; c->shuffle && i + 1 < side[s].n; i++)
+			if (rnd() % 4 == 0) {
+				tmp = side[s].s[i];
+				side[s].s[i] = side[s].s[i + 1];
+				side[s].s[i + 1] = tmp;
+			}
+		for (k = 0; k < side[s].n; k++)
+			side[s].s[k].id = k + 1;	/* "session N" */
+	}
+}
+
+struct got {
+	size_t		*pa, *pb;	/* pairs in callback order */
+	int		*score;
+	size_t		 np;
+	char		 alone[2][4096];
+	size_t		 nalone[2];
+};
+
+static void
+got_pair(const struct capdiff_pair *p, void *arg)
+{
+	struct got *g = arg;
+
+	g->pa[g->np] = p->a;
+	g->pb[g->np] = p->b;
+	g->score[g->np++] = p->score;
+}
+
+static void
+got_alone(int side, const struct capdiff_sess *s, void *arg)
+{
+	struct got *g = arg;
+	size_t used = strlen(g->alone[side]);
+
+	(void)s;
+	g->nalone[side]++;
+	if (used + 8 < sizeof(g->alone[side]))
+		snprintf(g->alone[side] + used, sizeof(g->alone[side]) - used,
+		    "%s,", s->label + 8);
+}
+
+/* The lowest start among sessions of side not yet added (a session
+ * moved forward by the shuffle can be anywhere later). */
+static uint64_t
+bound_of(const struct gside *sd, size_t next)
+{
+	uint64_t b = UINT64_MAX;
+	size_t i;
+
+	for (i = next; i < sd->n; i++)
+		if (sd->s[i].start < b)
+			b = sd->s[i].start;
+	return b;
+}
+
+static void
+run_stream(const struct gside side[2], struct got *g,
+    struct capdiff_stream_stats *st, uint64_t held_cap)
+{
+	struct capdiff_stream *cs = capdiff_stream_new(got_pair, got_alone, g);
+	size_t next[2] = { 0, 0 };
+	uint64_t b0, b1;
+	int s;
+
+	capdiff_stream_set_caps(cs, held_cap, 0);
+	while (next[0] < side[0].n || next[1] < side[1].n) {
+		b0 = bound_of(&side[0], next[0]);
+		b1 = bound_of(&side[1], next[1]);
+		s = b1 < b0;
+		capdiff_stream_add(cs, s, mk(&side[s].s[next[s]], s));
+		next[s]++;
+		capdiff_stream_advance(cs, bound_of(&side[0], next[0]),
+		    bound_of(&side[1], next[1]));
+	}
+	capdiff_stream_advance(cs, UINT64_MAX, UINT64_MAX);
+	*st = *capdiff_stream_stats(cs);
+	capdiff_stream_free(cs);
+}
+
+static void
+test_same_as_global(void **state)
+{
+	const struct scase *c;
+	struct gside side[2];
+	struct transcript **t[2];
+	struct capdiff *cd;
+	struct capdiff_stream_stats st;
+	struct got g;
+	size_t i, k, np;
+	int s;
+
+	(void)state;
+	for (c = scases; c->name != NULL; c++) {
+		gen(c, side);
+		for (s = 0; s < 2; s++) {
+			t[s] = calloc(side[s].n + 1, sizeof(*t[s]));
+			for (i = 0; i < side[s].n; i++)
+				t[s][i] = mk(&side[s].s[i], s);
+		}
+		cd = capdiff_new(t[0], side[0].n, t[1], side[1].n);
+		memset(&g, 0, sizeof(g));
+		g.pa = calloc(side[0].n + 1, sizeof(*g.pa));
+		g.pb = calloc(side[0].n + 1, sizeof(*g.pb));
+		g.score = calloc(side[0].n + 1, sizeof(*g.score));
+		run_stream(side, &g, &st, 0);
+		if (g.np != cd->npairs)
+			fail_msg("%s: %zu pairs streamed, %zu global", c->name,
+			    g.np, cd->npairs);
+		/* Same pairs, in outside order, with the same scores. */
+		for (i = 0, np = 0; i < side[0].n; i++) {
+			if (cd->pair_of[0][i] < 0)
+				continue;
+			k = (size_t)cd->pair_of[0][i];
+			if (g.pa[np] != i || g.pb[np] != cd->pairs[k].b ||
+			    g.score[np] != cd->pairs[k].score)
+				fail_msg("%s: pair %zu: streamed %zu-%zu (%d), "
+				    "global %zu-%zu (%d)", c->name, np,
+				    g.pa[np], g.pb[np], g.score[np], i,
+				    cd->pairs[k].b, cd->pairs[k].score);
+			np++;
+		}
+		for (s = 0; s < 2; s++)
+			assert_int_equal(g.nalone[s] + cd->npairs, side[s].n);
+		assert_int_equal(st.forced, 0);
+		assert_int_equal(st.held, 0);
+		assert_int_equal(st.pairs, cd->npairs);
+		if (strcmp(c->name, "dense") == 0)	/* far below n */
+			assert_true(st.held_max < 1200);
+		print_message("%s: %zu/%zu sessions, %zu pairs, at most %llu "
+		    "held\n", c->name, side[0].n, side[1].n, g.np,
+		    (unsigned long long)st.held_max);
+		capdiff_free(cd);
+		for (s = 0; s < 2; s++) {
+			for (i = 0; i < side[s].n; i++)
+				transcript_free(t[s][i]);
+			free(t[s]);
+			free(side[s].s);
+		}
+		free(g.pa);
+		free(g.pb);
+		free(g.score);
+	}
+}
+
+/* A tiny cap: sessions are decided early, every one still accounted. */
+static void
+test_cap(void **state)
+{
+	struct gside side[2];
+	struct capdiff_stream_stats st;
+	struct got g;
+	const struct scase *c = &scases[3];
+
+	(void)state;
+	gen(c, side);
+	memset(&g, 0, sizeof(g));
+	g.pa = calloc(side[0].n + 1, sizeof(*g.pa));
+	g.pb = calloc(side[0].n + 1, sizeof(*g.pb));
+	g.score = calloc(side[0].n + 1, sizeof(*g.score));
+	run_stream(side, &g, &st, 6);
+	assert_true(st.forced > 0);
+	assert_true(st.held_max <= 8);
+	assert_int_equal(g.np + g.nalone[0], side[0].n);
+	assert_int_equal(g.np + g.nalone[1], side[1].n);
+	assert_true(g.np > side[0].n / 2);
+	free(g.pa);
+	free(g.pb);
+	free(g.score);
+	free(side[0].s);
+	free(side[1].s);
+}
+
+/* Nothing added, or one side only; freeing undecided sessions. */
+static void
+test_edges(void **state)
+{
+	struct capdiff_stream *cs;
+	struct got g;
+	struct gsess s1 = { 1000000, 0, 0, 1 };
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	cs = capdiff_stream_new(got_pair, got_alone, &g);
+	capdiff_stream_advance(cs, UINT64_MAX, UINT64_MAX);
+	assert_int_equal(capdiff_stream_stats(cs)->pairs, 0);
+	capdiff_stream_free(cs);
+	cs = capdiff_stream_new(got_pair, got_alone, &g);
+	capdiff_stream_add(cs, 0, mk(&s1, 0));
+	capdiff_stream_advance(cs, 2000000, 0);
+	assert_int_equal(g.nalone[0], 0);	/* inside may still come */
+	capdiff_stream_advance(cs, UINT64_MAX, 1000000 +
+	    CAPDIFF_WINDOW_US + 1);
+	assert_int_equal(g.nalone[0], 1);
+	assert_string_equal(g.alone[0], "1,");
+	capdiff_stream_add(cs, 1, mk(&s1, 1));	/* too late: undecided */
+	capdiff_stream_free(cs);
+	capdiff_stream_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_as_global),
+		cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_edges),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "mg_limits.h"
 
 struct transcript;
@@ -64,6 +65,8 @@ struct facts {
 	 * (a table holds ~100 short strings; one malloc each was a third
 	 * of the capture analyzer's allocations). */
 	struct facts_chunk *chunks;
+	/* Scratch text for the derivation (escaped reply lines). */
+	struct buf	 scratch;
 };
 
 void	facts_init(struct facts *fs);

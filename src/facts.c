@@ -149,6 +149,7 @@ facts_free(struct facts *fs)
 	}
 	free(fs->f);
 	free(fs->hidx);
+	buf_free(&fs->scratch);
 	memset(fs, 0, sizeof(*fs));
 }
 

@@ -14,7 +14,8 @@
 #include "transcript.h"
 #include "util.h"
 
-static char *facts_reply_text(const struct smtp_reply *);
+static const char *facts_reply_text(struct facts *,
+    const struct smtp_reply *);
 
 /* Keywords whose absence from an EHLO reply is itself a fact, with the
  * fact names spelt out for both prefixes (no name built per session). */
@@ -86,23 +87,44 @@ facts_line_code(struct buf *b, const struct smtp_reply_line *l)
 	buf_append(b, c, 4);
 }
 
-/* Escaped first line of a reply, code included ("250 Ok"). */
-static char *
-facts_reply_line(const struct smtp_reply *r)
+/* The table's scratch buffer, emptied, capped at cap. */
+static struct buf *
+facts_scratch(struct facts *fs, size_t cap)
 {
-	struct buf b;
-	char *s;
+	buf_reset(&fs->scratch);
+	fs->scratch.cap = cap;
+	return &fs->scratch;
+}
+
+/* Escaped first line of a reply, code included ("250 Ok"), in the
+ * table's scratch buffer (valid until its next use). */
+static const char *
+facts_reply_line(struct facts *fs, const struct smtp_reply *r)
+{
+	struct buf *b;
 
 	if (r->nlines == 0)
-		return xstrdup("");
-	buf_init(&b, MG_FACT_VALUE_MAX * 4);
+		return "";
+	b = facts_scratch(fs, MG_FACT_VALUE_MAX * 4);
 	if (r->lines[0].code > 0)
-		facts_line_code(&b, &r->lines[0]);
-	escape_wire(&b, (const uint8_t *)r->lines[0].text, r->lines[0].len,
+		facts_line_code(b, &r->lines[0]);
+	escape_wire(b, (const uint8_t *)r->lines[0].text, r->lines[0].len,
 	    ESCAPE_TERM);
-	s = xstrdup(buf_cstr(&b));
-	buf_free(&b);
-	return s;
+	return buf_cstr(b);
+}
+
+/* name = prefix (already there, pl bytes) then suffix, cut like
+ * facts_cat(name, MG_FACT_NAME_MAX, prefix, suffix, NULL). */
+static const char *
+facts_suffix(char *name, size_t pl, const char *suffix)
+{
+	size_t sl = strlen(suffix);
+
+	if (sl > MG_FACT_NAME_MAX - 1 - pl)
+		sl = MG_FACT_NAME_MAX - 1 - pl;
+	memcpy(name + pl, suffix, sl);
+	name[pl + sl] = '\0';
+	return name;
 }
 
 /* Longest run of 'X' in [p, p+n). */
@@ -141,37 +163,33 @@ facts_xquoted(const struct dialog_exchange *x)
 	return best >= 4 && best > sent;
 }
 
-static void
-facts_set_end(struct facts *fs, const char *prefix,
-    const struct dialog_exchange *x)
-{
-	char name[MG_FACT_NAME_MAX];
-
-	facts_cat(name, sizeof(name), prefix, ".end", NULL);
-	facts_set_str(fs, name, dialog_end_name(x->end), 0);
-}
-
 /* PREFIX.code, PREFIX.text, PREFIX.end, PREFIX.xquoted of one exchange. */
 static void
 facts_exchange(struct facts *fs, const char *prefix,
     const struct dialog_exchange *x, const char *source)
 {
-	char name[MG_FACT_NAME_MAX], *line;
+	char name[MG_FACT_NAME_MAX];
+	const char *line;
+	size_t pl = strlen(prefix);
 
-	facts_cat(name, sizeof(name), prefix, ".code", NULL);
+	if (pl > MG_FACT_NAME_MAX - 1)
+		pl = MG_FACT_NAME_MAX - 1;
+	memcpy(name, prefix, pl);
+	facts_suffix(name, pl, ".code");
 	if (facts_add_int(fs, name, x->has_reply ? x->reply.code : 0))
 		return;		/* first probe that shows it wins */
-	facts_set_end(fs, prefix, x);
-	facts_cat(name, sizeof(name), prefix, ".xquoted", NULL);
+	facts_suffix(name, pl, ".end");
+	facts_set_static(fs, name, facts_name_hash(name),
+	    dialog_end_name(x->end));
+	facts_suffix(name, pl, ".xquoted");
 	facts_set_int(fs, name, facts_xquoted(x), 0);
 	if (!x->has_reply)
 		return;
-	line = facts_reply_line(&x->reply);
-	facts_cat(name, sizeof(name), prefix, ".code", NULL);
+	line = facts_reply_line(fs, &x->reply);
+	facts_suffix(name, pl, ".code");
 	facts_set_evidence(fs, name, line, source);
-	facts_cat(name, sizeof(name), prefix, ".text", NULL);
+	facts_suffix(name, pl, ".text");
 	facts_set_str(fs, name, line, 0);
-	free(line);
 }
 
 /* ehlo.kw.NAME for every keyword: offered, masked (by decoding), absent. */
@@ -226,7 +244,7 @@ facts_ehlo(struct facts *fs, const struct dialog_exchange *x,
 	struct smtp_ext_list tmp;
 	const struct smtp_ext_list *l;
 	const struct smtp_ext *st;
-	char *line;
+	const char *line;
 
 	if (facts_get(fs, "ehlo.code") != NULL)
 		return;
@@ -242,10 +260,9 @@ facts_ehlo(struct facts *fs, const struct dialog_exchange *x,
 		facts_ehlo_keywords(fs, "ehlo.kw.", l);
 		st = smtp_ext_find(l, "STARTTLS");
 		facts_set_int(fs, "starttls.offered", st != NULL, 0);
-		line = facts_reply_text(&x->reply);
+		line = facts_reply_text(fs, &x->reply);
 		facts_set_evidence(fs, "ehlo.keywords", line, source);
 		facts_set_evidence(fs, "ehlo.masked", line, source);
-		free(line);
 	} else {
 		facts_set_int(fs, "ehlo.keywords", 0, 0);
 		facts_set_int(fs, "ehlo.masked", 0, 0);
@@ -255,26 +272,23 @@ facts_ehlo(struct facts *fs, const struct dialog_exchange *x,
 	smtp_ext_list_free(&tmp);
 }
 
-/* Escaped full text of a reply, lines joined with "\n". */
-static char *
-facts_reply_text(const struct smtp_reply *r)
+/* Escaped full text of a reply, lines joined with "\n", in the table's
+ * scratch buffer (valid until its next use). */
+static const char *
+facts_reply_text(struct facts *fs, const struct smtp_reply *r)
 {
-	struct buf b;
+	struct buf *b = facts_scratch(fs, 16 * 1024);
 	size_t i;
-	char *s;
 
-	buf_init(&b, 16 * 1024);
 	for (i = 0; i < r->nlines; i++) {
 		if (i > 0)
-			buf_append_str(&b, "\\n");
+			buf_append(b, "\\n", 2);
 		if (r->lines[i].code > 0)
-			facts_line_code(&b, &r->lines[i]);
-		escape_wire(&b, (const uint8_t *)r->lines[i].text,
+			facts_line_code(b, &r->lines[i]);
+		escape_wire(b, (const uint8_t *)r->lines[i].text,
 		    r->lines[i].len, ESCAPE_TERM);
 	}
-	s = xstrdup(buf_cstr(&b));
-	buf_free(&b);
-	return s;
+	return buf_cstr(b);
 }
 
 /* MAIL FROM with BODY=8BITMIME / SMTPUTF8 (RFC 6152, RFC 6531). */
@@ -299,7 +313,7 @@ facts_eod_split(struct facts *fs, const struct dialog_exchange *x,
     const char *source)
 {
 	struct buf b;
-	char *line;
+	const char *line;
 	int answered = x->has_body_reply && !x->body_late;
 
 	facts_set_int(fs, "eod_split.code", x->has_body_reply ?
@@ -312,9 +326,8 @@ facts_eod_split(struct facts *fs, const struct dialog_exchange *x,
 	buf_append_str(&b, " bytes, '\\r\\n.' and '\\r\\n' in separate "
 	    "segments -> ");
 	if (x->has_body_reply) {
-		line = facts_reply_line(&x->body_reply);
+		line = facts_reply_line(fs, &x->body_reply);
 		buf_append_str(&b, line);
-		free(line);
 		if (x->body_late)
 			buf_append_str(&b, " only after the client gave up "
 			    "(late)");

@@ -28,6 +28,10 @@
  * against facts_known(), that every effect a fingerprint names is
  * defined, and that names are unique.
  *
+ * Each entry, effect and fix also carries its constant part as report
+ * JSON (the bytes report_json.c writes for it, escaped once at load), so
+ * the analyzer copies it for every session instead of escaping it again.
+ *
  * Ownership: fp_load_* return a struct fp_db the caller frees with
  * fp_db_free (NULL is a no-op); every string in it is owned by the db.
  */
@@ -77,17 +81,22 @@ struct fp_entry {
 	char		**effects;	/* effect names */
 	size_t		 neffects;
 	unsigned	 line;
+	/* "name":N,"family":F,"generation":G,"weight":W,"ref":R,"facts":
+	 * (or NULL) */
+	char		*json;
 };
 
 struct fp_effect {
 	char		*name;
 	char		*text;
+	char		*json;		/* "name":N,"text":T} or NULL */
 };
 
 struct fp_fix {
 	char		*generation;
 	char		**lines;
 	size_t		 nlines;
+	char		*json;		/* {"generation":G,"lines":[...]} */
 };
 
 struct fp_db {

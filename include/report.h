@@ -41,6 +41,8 @@ struct report_match {
 	int		 weight;
 	char		**facts;	/* "ehlo.code == 500 (500)" */
 	size_t		 nfacts;
+	char		*json;		/* the fingerprint's fp_entry.json,
+					 * or NULL (report_json.c) */
 };
 
 struct report_evidence {
@@ -67,6 +69,7 @@ struct report_verb {
 struct report_effect {
 	char		*name;
 	char		*text;
+	char		*json;		/* fp_effect.json, or NULL */
 };
 
 struct report_probe {
@@ -101,6 +104,7 @@ struct report {
 	struct report_effect	*effects;	size_t neffects;
 	char			**fix;		size_t nfix;
 	char			*fix_generation;
+	char			*fix_json;	/* fp_fix.json, or NULL */
 	struct report_probe	*probes;	size_t nprobes;
 	struct report_note	*notes;		size_t nnotes;
 	char			**anomalies;	size_t nanomalies;

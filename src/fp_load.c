@@ -8,6 +8,7 @@
 
 #include "facts.h"
 #include "fp_load.h"
+#include "report_json.h"
 #include "util.h"
 
 #ifndef PKGDATADIR
@@ -57,6 +58,73 @@ fp_family_ok(const char *s)
 		if (strcmp(fp_families[i], s) == 0)
 			return 1;
 	return 0;
+}
+
+/* ,"key": or "key": then s as report_json writes a string ("" when s
+ * is not UTF-8, as jansson); 0, or -1 past the buffer's cap. */
+static int
+fp_json_kstr(struct buf *b, const char *key, const char *s, int first)
+{
+	int rc = 0;
+
+	if (!first)
+		rc |= buf_append(b, ",", 1);
+	rc |= buf_append(b, "\"", 1);
+	rc |= buf_append_str(b, key);
+	rc |= buf_append(b, "\":", 2);
+	return rc | report_json_string(b, s);
+}
+
+/* b's text as a new string, or NULL after a failure. */
+static char *
+fp_json_take(struct buf *b, int rc)
+{
+	char *s = rc == 0 ? xstrdup(buf_cstr(b)) : NULL;
+
+	buf_reset(b);
+	return s;
+}
+
+/* The JSON fragments of every entry, effect and fix (fp_load.h). */
+static void
+fp_json_prepare(struct fp_db *db)
+{
+	const struct fp_entry *e;
+	struct buf b;
+	size_t i, j;
+	int rc;
+
+	buf_init(&b, 0);
+	for (i = 0; i < db->nentries; i++) {
+		e = &db->entries[i];
+		rc = fp_json_kstr(&b, "name", e->name, 1);
+		rc |= fp_json_kstr(&b, "family", e->family, 0);
+		rc |= fp_json_kstr(&b, "generation", e->generation, 0);
+		rc |= buf_printf(&b, ",\"weight\":%d", e->weight);
+		rc |= fp_json_kstr(&b, "ref", e->ref, 0);
+		rc |= buf_append_str(&b, ",\"facts\":");
+		db->entries[i].json = fp_json_take(&b, rc);
+	}
+	for (i = 0; i < db->neffects; i++) {
+		rc = fp_json_kstr(&b, "name", db->effects[i].name, 1);
+		rc |= fp_json_kstr(&b, "text", db->effects[i].text, 0);
+		rc |= buf_append_str(&b, "}");
+		db->effects[i].json = fp_json_take(&b, rc);
+	}
+	for (i = 0; i < db->nfixes; i++) {
+		rc = buf_append_str(&b, "{");
+		rc |= fp_json_kstr(&b, "generation", db->fixes[i].generation,
+		    1);
+		rc |= buf_append_str(&b, ",\"lines\":[");
+		for (j = 0; j < db->fixes[i].nlines; j++) {
+			if (j > 0)
+				rc |= buf_append(&b, ",", 1);
+			rc |= report_json_string(&b, db->fixes[i].lines[j]);
+		}
+		rc |= buf_append_str(&b, "]}");
+		db->fixes[i].json = fp_json_take(&b, rc);
+	}
+	buf_free(&b);
 }
 
 const char *
@@ -454,6 +522,7 @@ fp_load_buf(const char *name, const char *text, size_t len, char *errbuf)
 		fp_db_free(p.db);
 		return NULL;
 	}
+	fp_json_prepare(p.db);
 	return p.db;
 }
 
@@ -507,14 +576,17 @@ fp_db_free(struct fp_db *db)
 		for (j = 0; j < e->neffects; j++)
 			free(e->effects[j]);
 		free(e->effects);
+		free(e->json);
 	}
 	free(db->entries);
 	for (i = 0; i < db->neffects; i++) {
 		free(db->effects[i].name);
 		free(db->effects[i].text);
+		free(db->effects[i].json);
 	}
 	free(db->effects);
 	for (i = 0; i < db->nfixes; i++) {
+		free(db->fixes[i].json);
 		free(db->fixes[i].generation);
 		for (j = 0; j < db->fixes[i].nlines; j++)
 			free(db->fixes[i].lines[j]);

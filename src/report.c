@@ -400,6 +400,7 @@ report_matches(struct report *r, const struct fp_result *res,
 		m.generation = report_str(r, e->generation);
 		m.ref = report_str(r, e->ref);
 		m.weight = e->weight;
+		m.json = e->json != NULL ? report_str(r, e->json) : NULL;
 		m.nfacts = res->hits[i].nused;
 		m.facts = arena_calloc(&r->arena, m.nfacts ? m.nfacts : 1,
 		    sizeof(char *));
@@ -421,6 +422,8 @@ report_matches(struct report *r, const struct fp_result *res,
 				continue;
 			ef.name = report_str(r, fe->name);
 			ef.text = report_str(r, fe->text);
+			ef.json = fe->json != NULL ? report_str(r, fe->json) :
+			    NULL;
 			REPORT_ADD(r, effects, neffects, &ef);
 		}
 	}
@@ -437,6 +440,7 @@ report_fix(struct report *r, const struct fp_db *db)
 	    (f = fp_db_fix(db, r->verdict.generation)) == NULL)
 		return;
 	r->fix_generation = report_str(r, f->generation);
+	r->fix_json = f->json != NULL ? report_str(r, f->json) : NULL;
 	r->fix = arena_calloc(&r->arena, f->nlines, sizeof(char *));
 	for (i = 0; i < f->nlines; i++)
 		r->fix[i] = report_str(r, f->lines[i]);

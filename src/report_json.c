@@ -386,6 +386,13 @@ report_json_matched(struct report_json_w *w, const struct report *r)
 	for (i = 0; i < r->nmatched; i++) {
 		m = &r->matched[i];
 		report_json_open(w, i);
+		if (m->json != NULL) {
+			/* Escaped once at load (fp_load.h). */
+			report_json_raw(w, m->json, strlen(m->json));
+			report_json_strv(w, m->facts, m->nfacts);
+			RJ_LIT(w, "}");
+			continue;
+		}
 		RJ_KSTR(w, "name", m->name, 1);
 		RJ_KSTR(w, "family", m->family, 0);
 		RJ_KSTR(w, "generation", m->generation, 0);
@@ -440,6 +447,11 @@ report_json_lists(struct report_json_w *w, const struct report *r)
 	RJ_LIT(w, "[");
 	for (i = 0; i < r->neffects; i++) {
 		report_json_open(w, i);
+		if (r->effects[i].json != NULL) {
+			report_json_raw(w, r->effects[i].json,
+			    strlen(r->effects[i].json));
+			continue;
+		}
 		RJ_KSTR(w, "name", r->effects[i].name, 1);
 		RJ_KSTR(w, "text", r->effects[i].text, 0);
 		RJ_LIT(w, "}");
@@ -454,7 +466,9 @@ report_json_tail(struct report_json_w *w, const struct report *r)
 	size_t i;
 
 	RJ_KEY(w, "fix", 0);
-	if (r->nfix > 0) {
+	if (r->nfix > 0 && r->fix_json != NULL)
+		report_json_raw(w, r->fix_json, strlen(r->fix_json));
+	else if (r->nfix > 0) {
 		RJ_LIT(w, "{");
 		RJ_KSTR(w, "generation", r->fix_generation, 1);
 		RJ_KEY(w, "lines", 0);

@@ -101,10 +101,10 @@ struct capdiff_pair {
 	uint32_t		 isn_off[2];	/* inside - outside, mod 2^32 */
 	char			 syn[256];	/* SYN option changes, or "" */
 	uint64_t		 len[2][2];	/* [side][dir] stream bytes */
-	struct capdiff_range	*ranges;
-	size_t			 nranges;
+	struct capdiff_range	*ranges;	/* grown up to ITEMS_MAX */
+	size_t			 nranges, cranges;
 	struct capdiff_seg	*segs;
-	size_t			 nsegs;
+	size_t			 nsegs, csegs;
 	uint64_t		 dropped;	/* items past the cap */
 };
 

@@ -61,6 +61,9 @@ struct fp_cond {
 	uint32_t	 fact_hash;	/* facts_name_hash(fact) */
 	size_t		 fact_idx;	/* same for conditions on the same
 					 * fact: 0 .. db->nfact_idx - 1 */
+	size_t		 test_idx;	/* same for the same fact, op and
+					 * value (negate aside): 0 ..
+					 * db->ntest_idx - 1 */
 	enum fp_op	 op;
 	char		*value;		/* NULL for exists/absent */
 	int		 is_num;	/* value is a decimal integer */
@@ -109,6 +112,7 @@ struct fp_db {
 	size_t		 nfixes;
 	size_t		 nfact_idx;	/* distinct facts the conditions
 					 * read (fp_cond.fact_idx) */
+	size_t		 ntest_idx;	/* distinct tests (fp_cond.test_idx) */
 };
 
 /* Load a file; NULL with "FILE:LINE: message" in errbuf on any error. */

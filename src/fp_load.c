@@ -241,6 +241,30 @@ fp_fact_idx(struct fp_db *db, const struct fp_cond *c)
 	return db->nfact_idx++;
 }
 
+/* The index of c's test (fact, op, value) among those so far. */
+static size_t
+fp_test_idx(struct fp_db *db, const struct fp_cond *c)
+{
+	const struct fp_entry *e;
+	const struct fp_cond *o;
+	size_t i, j;
+
+	for (i = 0; i < db->nentries; i++) {
+		e = &db->entries[i];
+		for (j = 0; j < e->nconds; j++) {
+			o = &e->conds[j];
+			if (o == c || o->fact_idx != c->fact_idx ||
+			    o->op != c->op || o->is_num != c->is_num ||
+			    (o->value == NULL) != (c->value == NULL) ||
+			    (o->value != NULL &&
+			    strcmp(o->value, c->value) != 0))
+				continue;
+			return o->test_idx;
+		}
+	}
+	return db->ntest_idx++;
+}
+
 static int
 fp_match_line(struct fp_parser *p)
 {
@@ -275,6 +299,7 @@ fp_match_line(struct fp_parser *p)
 		c->quoted = p->quoted[3];
 		c->is_num = !p->quoted[3] && fp_int(p->tok[3], &c->num) == 0;
 	}
+	c->test_idx = fp_test_idx(p->db, c);
 	if ((op == FP_OP_GE || op == FP_OP_LE || op == FP_OP_GT ||
 	    op == FP_OP_LT) && !c->is_num)
 		return fp_err(p, "number expected after", p->tok[2]);

@@ -15,10 +15,15 @@
  * rest up per condition). */
 #define FP_MATCH_FACTS_CACHE	128
 
-/* Facts already looked up in one fp_match(), by fp_cond.fact_idx. */
+/* Distinct tests whose result is kept per match. */
+#define FP_MATCH_TESTS_CACHE	512
+
+/* Facts already looked up in one fp_match(), by fp_cond.fact_idx, and
+ * tests already made, by fp_cond.test_idx (0 not yet, 1 false, 2 true). */
 struct fp_match_cache {
 	const struct fact	*f[FP_MATCH_FACTS_CACHE];
 	unsigned char		 have[FP_MATCH_FACTS_CACHE];
+	unsigned char		 test[FP_MATCH_TESTS_CACHE];
 };
 
 static const char *const fp_family_names[] = {
@@ -120,7 +125,12 @@ fp_match_one(const struct fp_cond *c, const struct facts *fs,
 		*fp = mc->f[c->fact_idx];
 	} else
 		*fp = facts_get_hashed(fs, c->fact, c->fact_hash);
-	v = fp_match_test(c, *fp);
+	if (mc != NULL && c->test_idx < FP_MATCH_TESTS_CACHE) {
+		if (mc->test[c->test_idx] == 0)
+			mc->test[c->test_idx] = 1 + fp_match_test(c, *fp);
+		v = mc->test[c->test_idx] - 1;
+	} else
+		v = fp_match_test(c, *fp);
 	return c->negate ? !v : v;
 }
 
@@ -245,6 +255,8 @@ fp_match(const struct fp_db *db, const struct facts *fs,
 	}
 	memset(mc.have, 0, db->nfact_idx < FP_MATCH_FACTS_CACHE ?
 	    db->nfact_idx : FP_MATCH_FACTS_CACHE);
+	memset(mc.test, 0, db->ntest_idx < FP_MATCH_TESTS_CACHE ?
+	    db->ntest_idx : FP_MATCH_TESTS_CACHE);
 	for (i = 0; i < db->nentries; i++) {
 		e = &db->entries[i];
 		fv = e->nconds <= FP_MATCH_CONDS_LOCAL ? fbuf :

@@ -64,6 +64,10 @@ struct fp_cond {
 	size_t		 test_idx;	/* same for the same fact, op and
 					 * value (negate aside): 0 ..
 					 * db->ntest_idx - 1 */
+	char		*used_head;	/* "[unless ]FACT OP [VALUE] (": a
+					 * matched condition's text before
+					 * the actual value (fp_match.h) */
+	size_t		 used_head_len;
 	enum fp_op	 op;
 	char		*value;		/* NULL for exists/absent */
 	int		 is_num;	/* value is a decimal integer */

@@ -300,6 +300,10 @@ fp_match_line(struct fp_parser *p)
 		c->is_num = !p->quoted[3] && fp_int(p->tok[3], &c->num) == 0;
 	}
 	c->test_idx = fp_test_idx(p->db, c);
+	c->used_head = xasprintf("%s%s %s%s%s (", c->negate ? "unless " : "",
+	    c->fact, fp_op_name(c->op), c->value != NULL ? " " : "",
+	    c->value != NULL ? c->value : "");
+	c->used_head_len = strlen(c->used_head);
 	if ((op == FP_OP_GE || op == FP_OP_LE || op == FP_OP_GT ||
 	    op == FP_OP_LT) && !c->is_num)
 		return fp_err(p, "number expected after", p->tok[2]);
@@ -596,6 +600,7 @@ fp_db_free(struct fp_db *db)
 		for (j = 0; j < e->nconds; j++) {
 			free(e->conds[j].fact);
 			free(e->conds[j].value);
+			free(e->conds[j].used_head);
 		}
 		free(e->conds);
 		for (j = 0; j < e->neffects; j++)

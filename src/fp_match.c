@@ -147,30 +147,17 @@ fp_match_cond(const struct fp_cond *c, const struct facts *fs)
 static char *
 fp_used_text(struct arena *a, const struct fp_cond *c, const struct fact *f)
 {
-	const char *parts[10];
-	size_t i, n = 0, len = 0, pl[10];
-	char *s, *p;
-	int q = 0;	/* values as plain words: baselines and goldens
-			 * depend on this text (c->quoted kept for tools) */
+	/* Values as plain words: baselines and goldens depend on this
+	 * text (c->quoted kept for tools).  The part before the actual
+	 * value is c->used_head, made at load. */
+	const char *v = f != NULL ? f->value : "absent";
+	size_t vl = strlen(v), hl = c->used_head_len;
+	char *s = arena_alloc(a, hl + vl + 2);
 
-	parts[n++] = c->negate ? "unless " : "";
-	parts[n++] = c->fact;
-	parts[n++] = " ";
-	parts[n++] = fp_op_name(c->op);
-	parts[n++] = c->value != NULL ? (q ? " \"" : " ") : "";
-	parts[n++] = c->value != NULL ? c->value : "";
-	parts[n++] = q ? "\"" : "";
-	parts[n++] = " (";
-	parts[n++] = f != NULL ? f->value : "absent";
-	parts[n++] = ")";
-	for (i = 0; i < n; i++)
-		len += pl[i] = strlen(parts[i]);
-	p = s = arena_alloc(a, len + 1);
-	for (i = 0; i < n; i++) {
-		memcpy(p, parts[i], pl[i]);
-		p += pl[i];
-	}
-	*p = '\0';
+	memcpy(s, c->used_head, hl);
+	memcpy(s + hl, v, vl);
+	s[hl + vl] = ')';
+	s[hl + vl + 1] = '\0';
 	return s;
 }
 

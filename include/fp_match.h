@@ -41,6 +41,9 @@ enum fp_family {
 struct fp_used {
 	const char	*fact;	/* the condition's, in the db */
 	char		*text;	/* "FACT OP VALUE (actual VALUE)" */
+	const struct fact *value; /* fact read, in the fact table the
+				 * match judged (valid while it gains no
+				 * fact), or NULL (absent) */
 };
 
 struct fp_hit {

@@ -180,6 +180,7 @@ fp_hit_add(struct fp_result *r, const struct fp_entry *e,
 	for (i = 0; i < e->nconds; i++) {
 		c = &e->conds[i];
 		h->used[i].fact = c->fact;
+		h->used[i].value = fv[i];
 		h->used[i].text = fp_used_text(&r->arena, c, fv[i]);
 	}
 }

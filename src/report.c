@@ -12,6 +12,9 @@
 #include "transcript.h"
 #include "util.h"
 
+/* First chunk of a report's arena. */
+#define REPORT_ARENA_FIRST	(16 * 1024)
+
 /* What each family/generation means, for the one-line summary. */
 static const struct report_name {
 	const char	*generation;
@@ -80,7 +83,8 @@ report_new(void)
 {
 	struct report *r = xcalloc(1, sizeof(*r));
 
-	arena_init(&r->arena);
+	/* A capture session's full report is 5 to 8 KB of strings. */
+	arena_init_size(&r->arena, REPORT_ARENA_FIRST);
 	return r;
 }
 
@@ -362,11 +366,10 @@ report_summary(struct report *r)
 	free(s);
 }
 
+/* Evidence of fact (f: its entry in the table, or NULL). */
 static void
-report_evidence_add(struct report *r, const struct facts *fs,
-    const char *fact)
+report_evidence_f(struct report *r, const char *fact, const struct fact *f)
 {
-	const struct fact *f = facts_get(fs, fact);
 	struct report_evidence e;
 	size_t i;
 
@@ -383,6 +386,13 @@ report_evidence_add(struct report *r, const struct facts *fs,
 }
 
 static void
+report_evidence_add(struct report *r, const struct facts *fs,
+    const char *fact)
+{
+	report_evidence_f(r, fact, facts_get(fs, fact));
+}
+
+static void
 report_matches(struct report *r, const struct fp_result *res,
     const struct facts *fs, const struct fp_db *db)
 {
@@ -390,6 +400,7 @@ report_matches(struct report *r, const struct fp_result *res,
 	struct report_effect ef;
 	const struct fp_effect *fe;
 	const struct fp_entry *e;
+	const struct fact *f;
 	size_t i, j, k;
 
 	for (i = 0; i < res->nhits; i++) {
@@ -406,7 +417,13 @@ report_matches(struct report *r, const struct fp_result *res,
 		    sizeof(char *));
 		for (j = 0; j < m.nfacts; j++) {
 			m.facts[j] = report_str(r, res->hits[i].used[j].text);
-			report_evidence_add(r, fs, res->hits[i].used[j].fact);
+			f = res->hits[i].used[j].value;
+			/* Still an entry of fs (facts are only ever
+			 * appended), else looked up again. */
+			if (f == NULL || (uintptr_t)f < (uintptr_t)fs->f ||
+			    (uintptr_t)f >= (uintptr_t)(fs->f + fs->n))
+				f = facts_get(fs, res->hits[i].used[j].fact);
+			report_evidence_f(r, res->hits[i].used[j].fact, f);
 		}
 		REPORT_ADD(r, matched, nmatched, &m);
 		if (fp_family_parse(e->family) != (int)r->verdict.family ||

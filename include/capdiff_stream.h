@@ -59,7 +59,7 @@ struct capdiff_stream_stats {
 	uint64_t	 sessions[2];	/* added per side */
 	uint64_t	 pairs, differing;
 	uint64_t	 unmatched[2];
-	uint64_t	 held, held_max;	/* undecided now, most at once */
+	uint64_t	 held, held_max;	/* undecided: now, at most */
 	uint64_t	 held_bytes, held_bytes_max;
 	uint64_t	 forced;	/* decided early by a cap */
 	uint64_t	 late;		/* added starting before its bound */

@@ -299,9 +299,10 @@ cmd_analyze_two(const struct ca_two_opts *o, FILE *out)
 	ca2_footer(&r, differs);
 	fflush(out);
 	if (st->forced > 0)
-		warnmsg("more than %d SMTP sessions (or %llu MiB of their "
-		    "bytes) waited for a partner at once: %llu were decided "
-		    "early and may be paired differently", CAPDIFF_STREAM_HELD_MAX,
+		warnmsg("more than %d SMTP sessions (CAPDIFF_STREAM_HELD_MAX) "
+		    "or %llu MiB of their bytes (CAPDIFF_STREAM_BYTES_MAX) "
+		    "waited for a partner at once: %llu were decided early "
+		    "and may be paired differently", CAPDIFF_STREAM_HELD_MAX,
 		    (unsigned long long)(CAPDIFF_STREAM_BYTES_MAX >> 20),
 		    (unsigned long long)st->forced);
 	capdiff_stream_free(r.cs);

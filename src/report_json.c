@@ -353,7 +353,14 @@ report_json_strv(struct report_json_w *w, char *const *v, size_t n)
 static int
 report_json_ok(const char *s)
 {
-	return s != NULL && report_json_utf8_ok(s, strlen(s));
+	size_t n;
+
+	if (s == NULL)
+		return 0;
+	/* ASCII (the usual case) is UTF-8: checked a word at a time. */
+	n = strlen(s);
+	return !report_json_high((const unsigned char *)s, n) ||
+	    report_json_utf8_ok(s, n);
 }
 
 /* out_json_verdict(): json_pack fails (key left out) on bad UTF-8. */

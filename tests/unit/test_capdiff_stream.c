@@ -186,9 +186,11 @@ bound_of(const struct gside *sd, size_t next)
 	return b;
 }
 
+/* Feed both sides in start order, deciding after every `every` adds (0:
+ * only at the end). */
 static void
-run_stream(const struct gside side[2], struct got *g,
-    struct capdiff_stream_stats *st, uint64_t held_cap)
+run_stream_every(const struct gside side[2], struct got *g,
+    struct capdiff_stream_stats *st, uint64_t held_cap, size_t every)
 {
 	struct capdiff_stream *cs = capdiff_stream_new(got_pair, got_alone, g);
 	size_t next[2] = { 0, 0 };
@@ -202,12 +204,73 @@ run_stream(const struct gside side[2], struct got *g,
 		s = b1 < b0;
 		capdiff_stream_add(cs, s, mk(&side[s].s[next[s]], s));
 		next[s]++;
-		capdiff_stream_advance(cs, bound_of(&side[0], next[0]),
-		    bound_of(&side[1], next[1]));
+		if (every > 0 && (next[0] + next[1]) % every == 0)
+			capdiff_stream_advance(cs, bound_of(&side[0], next[0]),
+			    bound_of(&side[1], next[1]));
 	}
 	capdiff_stream_advance(cs, UINT64_MAX, UINT64_MAX);
 	*st = *capdiff_stream_stats(cs);
 	capdiff_stream_free(cs);
+}
+
+static void
+run_stream(const struct gside side[2], struct got *g,
+    struct capdiff_stream_stats *st, uint64_t held_cap)
+{
+	run_stream_every(side, g, st, held_cap, 1);
+}
+
+static void
+got_init(struct got *g, size_t n)
+{
+	memset(g, 0, sizeof(*g));
+	g->pa = calloc(n + 1, sizeof(*g->pa));
+	g->pb = calloc(n + 1, sizeof(*g->pb));
+	g->score = calloc(n + 1, sizeof(*g->score));
+}
+
+static void
+got_free(struct got *g)
+{
+	free(g->pa);
+	free(g->pb);
+	free(g->score);
+}
+
+/* Like a stream parser fed whole or in pieces: deciding after every
+ * session, every few, or only at the end gives the same callbacks. */
+static void
+test_any_steps(void **state)
+{
+	static const size_t every[] = { 1, 2, 7, 100, 0 };
+	const struct scase *c;
+	struct gside side[2];
+	struct capdiff_stream_stats st;
+	struct got ref, g;
+	size_t k, i;
+
+	(void)state;
+	for (c = scases; c->name != NULL; c++) {
+		gen(c, side);
+		got_init(&ref, side[0].n);
+		run_stream_every(side, &ref, &st, 0, every[0]);
+		for (k = 1; k < sizeof(every) / sizeof(every[0]); k++) {
+			got_init(&g, side[0].n);
+			run_stream_every(side, &g, &st, 0, every[k]);
+			assert_int_equal(g.np, ref.np);
+			for (i = 0; i < g.np; i++)
+				if (g.pa[i] != ref.pa[i] ||
+				    g.pb[i] != ref.pb[i])
+					fail_msg("%s, every %zu: pair %zu differs",
+					    c->name, every[k], i);
+			assert_string_equal(g.alone[0], ref.alone[0]);
+			assert_string_equal(g.alone[1], ref.alone[1]);
+			got_free(&g);
+		}
+		got_free(&ref);
+		free(side[0].s);
+		free(side[1].s);
+	}
 }
 
 static void
@@ -335,6 +398,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_as_global),
+		cmocka_unit_test(test_any_steps),
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_edges),
 	};

@@ -435,6 +435,7 @@ fp_top_line(struct fp_parser *p)
 		db->effects = xreallocarray(db->effects, db->neffects + 1,
 		    sizeof(*db->effects));
 		db->effects[db->neffects].name = xstrdup(p->tok[1]);
+		db->effects[db->neffects].json = NULL;
 		db->effects[db->neffects++].text = xstrdup(p->tok[2]);
 		return 0;
 	}

@@ -1,6 +1,7 @@
 /* test_capdiff_stream.c - the streaming matcher against global best-first. */
 #include "config.h"
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,8 @@
 
 #include "capdiff.h"
 #include "capdiff_stream.h"
+#include "capture.h"
+#include "mg_limits.h"
 #include "transcript.h"
 
 /* One synthetic session: start time, content variant, ASA-masked. */
@@ -338,6 +341,162 @@ test_same_as_global(void **state)
 	}
 }
 
+/* The SMTP transcripts of one file, in delivery order (what the
+ * all-in-memory matcher was given). */
+struct kept {
+	struct transcript	**t;
+	size_t			 n, cap;
+};
+
+static void
+keep_session(struct capture_session *s, void *arg)
+{
+	struct kept *k = arg;
+
+	if (s->t == NULL || s->kind != FLOW_SMTP)
+		return;
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 16;
+		k->t = realloc(k->t, k->cap * sizeof(*k->t));
+		assert_non_null(k->t);
+	}
+	k->t[k->n++] = s->t;
+	s->t = NULL;
+}
+
+static void
+read_all(const char *path, struct kept *k)
+{
+	char err[MG_ERRBUF_SIZE];
+	struct capture *c = capture_new(NULL, keep_session, k);
+
+	(void)capture_run(c, path, err);	/* bad-truncated: up to it */
+	capture_free(c);
+}
+
+struct side_feed {
+	struct capdiff_stream	*cs;
+	int			 side;
+};
+
+static void
+feed_session(struct capture_session *s, void *arg)
+{
+	struct side_feed *f = arg;
+
+	if (s->t == NULL || s->kind != FLOW_SMTP)
+		return;
+	capdiff_stream_add(f->cs, f->side, s->t);
+	s->t = NULL;
+}
+
+/* Both files side by side in capture time, step records at a time, as
+ * mailguard-detect reads them. */
+static void
+read_side_by_side(const char *const path[2], uint64_t step, struct got *g)
+{
+	struct capdiff_stream *cs = capdiff_stream_new(got_pair, got_alone, g);
+	struct side_feed f[2];
+	struct capture *c[2];
+	char err[MG_ERRBUF_SIZE];
+	int s, done[2] = { 0, 0 };
+
+	for (s = 0; s < 2; s++) {
+		f[s].cs = cs;
+		f[s].side = s;
+		c[s] = capture_new(NULL, feed_session, &f[s]);
+		if (capture_open(c[s], path[s], err) != 0)
+			done[s] = 1;
+	}
+	while (!done[0] || !done[1]) {
+		s = done[0] ? 1 : done[1] ? 0 :
+		    capture_position(c[1]) < capture_position(c[0]);
+		if (capture_step(c[s], step, err) != CAPTURE_MORE)
+			done[s] = 1;
+		capdiff_stream_advance(cs, capture_horizon(c[0]),
+		    capture_horizon(c[1]));
+	}
+	capdiff_stream_advance(cs, UINT64_MAX, UINT64_MAX);
+	assert_int_equal(capdiff_stream_stats(cs)->late, 0);
+	capdiff_stream_free(cs);
+	capture_free(c[0]);
+	capture_free(c[1]);
+}
+
+/* Every ordered pair of files in captures/ (each against itself too):
+ * the same pairs and unmatched sessions as the all-in-memory matcher. */
+static void
+test_capture_pairs(void **state)
+{
+	static const uint64_t steps[] = { 1, 7, 512 };
+	const char *top = getenv("top_srcdir");
+	char dir[1024], *name[64];
+	const char *path[2];
+	struct kept k[2];
+	struct capdiff *cd;
+	struct dirent *de;
+	struct got g;
+	size_t n = 0, i, j, q, np, l, pairs = 0;
+	int s;
+	DIR *d;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/captures", top ? top : "..");
+	assert_non_null(d = opendir(dir));
+	while ((de = readdir(d)) != NULL && n < 64) {
+		l = strlen(de->d_name);
+		if ((l > 5 && strcmp(de->d_name + l - 5, ".pcap") == 0) ||
+		    (l > 7 && strcmp(de->d_name + l - 7, ".pcapng") == 0)) {
+			name[n] = malloc(strlen(dir) + l + 2);
+			assert_non_null(name[n]);
+			snprintf(name[n], strlen(dir) + l + 2, "%s/%s", dir,
+			    de->d_name);
+			n++;
+		}
+	}
+	closedir(d);
+	assert_true(n >= 20);
+	for (i = 0; i < n * n; i++) {
+		path[0] = name[i / n];
+		path[1] = name[i % n];
+		memset(k, 0, sizeof(k));
+		read_all(path[0], &k[0]);
+		read_all(path[1], &k[1]);
+		cd = capdiff_new(k[0].t, k[0].n, k[1].t, k[1].n);
+		for (q = 0; q < sizeof(steps) / sizeof(steps[0]); q++) {
+			got_init(&g, k[0].n);
+			read_side_by_side(path, steps[q], &g);
+			if (g.np != cd->npairs)
+				fail_msg("%s - %s: %zu pairs, global %zu",
+				    path[0], path[1], g.np, cd->npairs);
+			for (j = 0, np = 0; j < k[0].n; j++) {
+				if (cd->pair_of[0][j] < 0)
+					continue;
+				if (g.pa[np] != j || g.pb[np] !=
+				    cd->pairs[cd->pair_of[0][j]].b)
+					fail_msg("%s - %s: pair %zu differs",
+					    path[0], path[1], np);
+				np++;
+			}
+			for (s = 0; s < 2; s++)
+				assert_int_equal(g.nalone[s] + cd->npairs,
+				    k[s].n);
+			got_free(&g);
+		}
+		pairs += cd->npairs;
+		capdiff_free(cd);
+		for (s = 0; s < 2; s++) {
+			for (j = 0; j < k[s].n; j++)
+				transcript_free(k[s].t[j]);
+			free(k[s].t);
+		}
+	}
+	print_message("%zu files, %zu ordered pairs, %zu session pairs\n", n,
+	    n * n, pairs);
+	for (i = 0; i < n; i++)
+		free(name[i]);
+}
+
 /* A tiny cap: sessions are decided early, every one still accounted. */
 static void
 test_cap(void **state)
@@ -399,6 +558,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_as_global),
 		cmocka_unit_test(test_any_steps),
+		cmocka_unit_test(test_capture_pairs),
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_edges),
 	};

@@ -14,15 +14,15 @@
 #include "out_json.h"
 #include "util.h"
 
-#define CA2_EXIT_NONE		0
-#define CA2_EXIT_FOUND		1
-#define CA2_EXIT_USAGE		2
+#define CA_TWO_EXIT_NONE		0
+#define CA_TWO_EXIT_FOUND		1
+#define CA_TWO_EXIT_USAGE		2
 /* Steps between two progress lines. */
-#define CA2_PROGRESS_STEPS	32
+#define CA_TWO_PROGRESS_STEPS	32
 
 /* Lines (text) or JSON strings of unmatched sessions, kept for the end:
  * a temporary file, or memory when there is none. */
-struct ca2_spool {
+struct ca_two_spool {
 	FILE		*fp;
 	char		*mem;
 	size_t		 memlen;
@@ -30,25 +30,25 @@ struct ca2_spool {
 	uint64_t	 n;
 };
 
-struct ca2_side {
-	struct ca2	*run;
+struct ca_two_side {
+	struct ca_two	*run;
 	int		 idx;
 	struct capture	*c;
 	uint64_t	 size;
 	int		 done;
 };
 
-struct ca2 {
+struct ca_two {
 	const struct ca_two_opts *o;
-	FILE		*out;
-	struct capdiff_stream *cs;
-	struct ca2_side	 side[2];
-	struct ca2_spool alone[2];
-	uint64_t	 npairs;
+	FILE			*out;
+	struct capdiff_stream	*cs;
+	struct ca_two_side	 side[2];
+	struct ca_two_spool	 alone[2];
+	uint64_t		 npairs;
 };
 
 static void
-ca2_spool_open(struct ca2_spool *sp)
+ca_two_spool_open(struct ca_two_spool *sp)
 {
 	memset(sp, 0, sizeof(*sp));
 	if ((sp->fp = tmpfile()) == NULL) {
@@ -59,7 +59,7 @@ ca2_spool_open(struct ca2_spool *sp)
 
 /* Copy the spool to out and close it. */
 static void
-ca2_spool_drain(struct ca2_spool *sp, FILE *out)
+ca_two_spool_drain(struct ca_two_spool *sp, FILE *out)
 {
 	char b[8192];
 	size_t n;
@@ -82,7 +82,7 @@ ca2_spool_drain(struct ca2_spool *sp, FILE *out)
 
 /* A JSON string for s (escaped as jansson does); the caller frees it. */
 static char *
-ca2_json_str(const char *s)
+ca_two_json_str(const char *s)
 {
 	json_t *j = json_string(s);
 	char *txt = j != NULL ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
@@ -92,9 +92,9 @@ ca2_json_str(const char *s)
 }
 
 static void
-ca2_pair(const struct capdiff_pair *p, void *arg)
+ca_two_pair(const struct capdiff_pair *p, void *arg)
 {
-	struct ca2 *r = arg;
+	struct ca_two *r = arg;
 	char *txt;
 
 	if (r->o->json) {
@@ -107,16 +107,16 @@ ca2_pair(const struct capdiff_pair *p, void *arg)
 }
 
 static void
-ca2_alone(int side, const struct capdiff_sess *s, void *arg)
+ca_two_alone(int side, const struct capdiff_sess *s, void *arg)
 {
-	struct ca2 *r = arg;
-	struct ca2_spool *sp = &r->alone[side];
+	struct ca_two *r = arg;
+	struct ca_two_spool *sp = &r->alone[side];
 	char *txt;
 
 	if (sp->fp == NULL)
 		return;
 	if (r->o->json) {
-		txt = ca2_json_str(s->label);
+		txt = ca_two_json_str(s->label);
 		fprintf(sp->fp, "%s%s", sp->n ? "," : "", txt);
 		free(txt);
 	} else
@@ -126,9 +126,9 @@ ca2_alone(int side, const struct capdiff_sess *s, void *arg)
 
 /* Capture callback: SMTP sessions go to the matcher (it owns them). */
 static void
-ca2_session(struct capture_session *s, void *arg)
+ca_two_session(struct capture_session *s, void *arg)
 {
-	struct ca2_side *sd = arg;
+	struct ca_two_side *sd = arg;
 
 	if (s->t == NULL || s->kind != FLOW_SMTP)
 		return;
@@ -137,7 +137,7 @@ ca2_session(struct capture_session *s, void *arg)
 }
 
 static uint64_t
-ca2_file_size(const char *path)
+ca_two_file_size(const char *path)
 {
 	struct stat sb;
 
@@ -148,7 +148,7 @@ ca2_file_size(const char *path)
 }
 
 static void
-ca2_progress(const struct ca2 *r)
+ca_two_progress(const struct ca_two *r)
 {
 	const struct capture_stats *st;
 	int i;
@@ -168,7 +168,7 @@ ca2_progress(const struct ca2 *r)
 }
 
 static void
-ca2_header(struct ca2 *r)
+ca_two_header(struct ca_two *r)
 {
 	char *a, *b;
 
@@ -177,8 +177,8 @@ ca2_header(struct ca2 *r)
 		    r->o->files[0], r->o->files[1]);
 		return;
 	}
-	a = ca2_json_str(r->o->files[0]);
-	b = ca2_json_str(r->o->files[1]);
+	a = ca_two_json_str(r->o->files[0]);
+	b = ca_two_json_str(r->o->files[1]);
 	fprintf(r->out, "{\"schema\":%d,\"capture_diff\":{\"outside\":%s,"
 	    "\"inside\":%s,\"matched\":[", OUT_JSON_SCHEMA, a, b);
 	free(a);
@@ -186,16 +186,16 @@ ca2_header(struct ca2 *r)
 }
 
 static void
-ca2_footer(struct ca2 *r, int differs)
+ca_two_footer(struct ca_two *r, int differs)
 {
 	const struct capdiff_stream_stats *st = capdiff_stream_stats(r->cs);
 	int s;
 
 	if (r->o->json) {
 		fputs("],\"unmatched_outside\":[", r->out);
-		ca2_spool_drain(&r->alone[0], r->out);
+		ca_two_spool_drain(&r->alone[0], r->out);
 		fputs("],\"unmatched_inside\":[", r->out);
-		ca2_spool_drain(&r->alone[1], r->out);
+		ca_two_spool_drain(&r->alone[1], r->out);
 		fprintf(r->out, "],\"outside_sessions\":%llu,"
 		    "\"inside_sessions\":%llu,\"differs\":%s}}\n",
 		    (unsigned long long)st->sessions[0],
@@ -207,7 +207,7 @@ ca2_footer(struct ca2 *r, int differs)
 		if (r->alone[s].n > 0)
 			fprintf(r->out, "\nUnmatched %s sessions:\n",
 			    s ? "inside" : "outside");
-		ca2_spool_drain(&r->alone[s], r->out);
+		ca_two_spool_drain(&r->alone[s], r->out);
 	}
 	fprintf(r->out, "\nSummary: %llu matched, %llu with differences, "
 	    "%llu unmatched outside, %llu unmatched inside; SMTP sessions: "
@@ -221,7 +221,7 @@ ca2_footer(struct ca2 *r, int differs)
 
 /* Open both files; a file that cannot be opened counts as read. */
 static int
-ca2_open(struct ca2 *r)
+ca_two_open(struct ca_two *r)
 {
 	struct capture_opts co;
 	char err[MG_ERRBUF_SIZE];
@@ -232,8 +232,8 @@ ca2_open(struct ca2 *r)
 		co.filter = r->o->filter;
 		r->side[i].run = r;
 		r->side[i].idx = i;
-		r->side[i].size = ca2_file_size(r->o->files[i]);
-		r->side[i].c = capture_new(&co, ca2_session, &r->side[i]);
+		r->side[i].size = ca_two_file_size(r->o->files[i]);
+		r->side[i].c = capture_new(&co, ca_two_session, &r->side[i]);
 		err[0] = '\0';
 		if (capture_open(r->side[i].c, r->o->files[i], err) != 0) {
 			warnmsg("%s", err);
@@ -246,7 +246,7 @@ ca2_open(struct ca2 *r)
 
 /* Read side by side: the side behind in capture time goes next. */
 static int
-ca2_read(struct ca2 *r)
+ca_two_read(struct ca_two *r)
 {
 	char err[MG_ERRBUF_SIZE];
 	uint64_t steps = 0;
@@ -267,8 +267,8 @@ ca2_read(struct ca2 *r)
 		}
 		capdiff_stream_advance(r->cs, capture_horizon(r->side[0].c),
 		    capture_horizon(r->side[1].c));
-		if (r->o->progress && ++steps % CA2_PROGRESS_STEPS == 0)
-			ca2_progress(r);
+		if (r->o->progress && ++steps % CA_TWO_PROGRESS_STEPS == 0)
+			ca_two_progress(r);
 	}
 	capdiff_stream_advance(r->cs, UINT64_MAX, UINT64_MAX);
 	if (r->o->progress)
@@ -280,23 +280,23 @@ int
 cmd_analyze_two(const struct ca_two_opts *o, FILE *out)
 {
 	const struct capdiff_stream_stats *st;
-	struct ca2 r;
+	struct ca_two r;
 	int rc, differs;
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	r.out = out;
-	r.cs = capdiff_stream_new(ca2_pair, ca2_alone, &r);
-	ca2_spool_open(&r.alone[0]);
-	ca2_spool_open(&r.alone[1]);
-	ca2_header(&r);
-	rc = ca2_open(&r);
-	if (ca2_read(&r) != 0)
+	r.cs = capdiff_stream_new(ca_two_pair, ca_two_alone, &r);
+	ca_two_spool_open(&r.alone[0]);
+	ca_two_spool_open(&r.alone[1]);
+	ca_two_header(&r);
+	rc = ca_two_open(&r);
+	if (ca_two_read(&r) != 0)
 		rc = -1;
 	st = capdiff_stream_stats(r.cs);
 	differs = st->differing > 0 || st->unmatched[0] > 0 ||
 	    st->unmatched[1] > 0;
-	ca2_footer(&r, differs);
+	ca_two_footer(&r, differs);
 	fflush(out);
 	if (st->forced > 0)
 		warnmsg("more than %d SMTP sessions (CAPDIFF_STREAM_HELD_MAX) "
@@ -309,6 +309,6 @@ cmd_analyze_two(const struct ca_two_opts *o, FILE *out)
 	capture_free(r.side[0].c);
 	capture_free(r.side[1].c);
 	if (rc != 0)
-		return CA2_EXIT_USAGE;
-	return differs ? CA2_EXIT_FOUND : CA2_EXIT_NONE;
+		return CA_TWO_EXIT_USAGE;
+	return differs ? CA_TWO_EXIT_FOUND : CA_TWO_EXIT_NONE;
 }

@@ -525,6 +525,54 @@ test_cap(void **state)
 	free(side[1].s);
 }
 
+/* Bounds that lie (capture time running backwards): sessions arrive
+ * starting before what was promised; every one is still decided exactly
+ * once, nothing is left held. */
+static void
+test_lying_bounds(void **state)
+{
+	const struct scase *c;
+	struct gside side[2];
+	struct capdiff_stream *cs;
+	const struct capdiff_stream_stats *st;
+	struct got g;
+	size_t next[2], i;
+	int s;
+
+	(void)state;
+	for (c = scases; c->name != NULL; c++) {
+		gen(c, side);
+		got_init(&g, side[0].n);
+		cs = capdiff_stream_new(got_pair, got_alone, &g);
+		next[0] = next[1] = 0;
+		for (i = 0; next[0] < side[0].n || next[1] < side[1].n; i++) {
+			s = next[0] == side[0].n ? 1 : next[1] == side[1].n ?
+			    0 : (int)(i % 2);
+			capdiff_stream_add(cs, s, mk(&side[s].s[next[s]], s));
+			next[s]++;
+			/* "Nothing more before" a time well past the next. */
+			capdiff_stream_advance(cs, next[0] < side[0].n ?
+			    side[0].s[next[0]].start + 3 * c->gap_us : 0,
+			    next[1] < side[1].n ? side[1].s[next[1]].start +
+			    3 * c->gap_us + 7 : 0);
+		}
+		capdiff_stream_advance(cs, UINT64_MAX, UINT64_MAX);
+		st = capdiff_stream_stats(cs);
+		if (c->gap_us >= 1000)		/* the lie was noticed */
+			assert_true(st->late > 0);
+		assert_int_equal(st->held, 0);
+		assert_int_equal(st->pairs + st->unmatched[0], side[0].n);
+		assert_int_equal(st->pairs + st->unmatched[1], side[1].n);
+		assert_int_equal(g.np, st->pairs);
+		for (i = 1; i < g.np; i++)	/* still in outside order */
+			assert_true(g.pa[i - 1] < g.pa[i]);
+		capdiff_stream_free(cs);
+		got_free(&g);
+		free(side[0].s);
+		free(side[1].s);
+	}
+}
+
 /* Nothing added, or one side only; freeing undecided sessions. */
 static void
 test_edges(void **state)
@@ -560,6 +608,7 @@ main(void)
 		cmocka_unit_test(test_any_steps),
 		cmocka_unit_test(test_capture_pairs),
 		cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_lying_bounds),
 		cmocka_unit_test(test_edges),
 	};
 

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "mg_limits.h"
 
@@ -53,18 +54,16 @@ struct fact {
 	char	*source;	/* probe label or "session", may be NULL */
 };
 
-struct facts_chunk;
-
 struct facts {
 	struct fact	*f;
 	size_t		 n, size;
 	uint64_t	 dropped;	/* facts refused by the cap */
 	uint32_t	*hidx;		/* open-addressing index: slot + 1 */
 	size_t		 hsize;		/* power of two, >= 2 * size */
-	/* Values, evidence and sources live in chunks freed together
-	 * (a table holds ~100 short strings; one malloc each was a third
-	 * of the capture analyzer's allocations). */
-	struct facts_chunk *chunks;
+	/* Slots, index, values, evidence and sources live in one arena
+	 * freed together (a table holds ~100 short strings; one malloc
+	 * each was a third of the capture analyzer's allocations). */
+	struct arena	 arena;
 	/* Scratch text for the derivation (escaped reply lines). */
 	struct buf	 scratch;
 };

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "facts.h"
 #include "util.h"
 
@@ -85,70 +86,36 @@ facts_cat(char *dst, size_t size, const char *a, const char *b,
 	return dst;
 }
 
-/* String storage of a table (see facts.h). */
-#define FACTS_CHUNK_SIZE	4096
+/* First chunk of a table's arena: the ~128 slots (14 KB), their index
+ * and ~100 short values of a session fit. */
+#define FACTS_ARENA_FIRST	(32 * 1024)
 
-struct facts_chunk {
-	struct facts_chunk	*next;
-	size_t			 used, size;
-	char			 data[];
-};
-
-/* n bytes from the table's chunks (freed by facts_free only). */
+/* n bytes from the table's arena (freed by facts_free only). */
 static char *
 facts_alloc(struct facts *fs, size_t n)
 {
-	struct facts_chunk *c = fs->chunks;
-	size_t sz;
-
-	n = (n + 7) & ~(size_t)7;
-	if (c == NULL || c->size - c->used < n) {
-		sz = n > FACTS_CHUNK_SIZE / 4 ? n : FACTS_CHUNK_SIZE;
-		c = xmalloc(sizeof(*c) + sz);
-		c->size = sz;
-		c->used = 0;
-		if (sz == FACTS_CHUNK_SIZE || fs->chunks == NULL) {
-			c->next = fs->chunks;
-			fs->chunks = c;
-		} else {
-			/* A big one goes behind the current small one. */
-			c->next = fs->chunks->next;
-			fs->chunks->next = c;
-		}
-	}
-	c->used += n;
-	return c->data + c->used - n;
+	return arena_alloc(&fs->arena, n);
 }
 
 static char *
 facts_strndup(struct facts *fs, const char *s, size_t n)
 {
-	char *p = facts_alloc(fs, n + 1);
-
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
+	return arena_memdup0(&fs->arena, s, n);
 }
 
 void
 facts_init(struct facts *fs)
 {
 	memset(fs, 0, sizeof(*fs));
+	arena_init_size(&fs->arena, FACTS_ARENA_FIRST);
 }
 
 void
 facts_free(struct facts *fs)
 {
-	struct facts_chunk *c, *nx;
-
 	if (fs == NULL)
 		return;
-	for (c = fs->chunks; c != NULL; c = nx) {
-		nx = c->next;
-		free(c);
-	}
-	free(fs->f);
-	free(fs->hidx);
+	arena_free(&fs->arena);
 	buf_free(&fs->scratch);
 	memset(fs, 0, sizeof(*fs));
 }
@@ -210,9 +177,9 @@ facts_index_grow(struct facts *fs)
 {
 	size_t i;
 
-	free(fs->hidx);
+	/* The old index stays in the arena (freed with the table). */
 	fs->hsize = fs->size * 2;
-	fs->hidx = xcalloc(fs->hsize, sizeof(*fs->hidx));
+	fs->hidx = arena_calloc(&fs->arena, fs->hsize, sizeof(*fs->hidx));
 	for (i = 0; i < fs->n; i++)
 		facts_index_put(fs, i, facts_hash(fs->f[i].name));
 }
@@ -247,7 +214,7 @@ static struct fact *
 facts_slot_h(struct facts *fs, const char *name, uint32_t h, size_t len,
     int replace, int *existed)
 {
-	struct fact *f;
+	struct fact *f, *nf;
 
 	if ((f = facts_find_h(fs, name, h)) != NULL) {
 		*existed = 1;
@@ -259,7 +226,10 @@ facts_slot_h(struct facts *fs, const char *name, uint32_t h, size_t len,
 	}
 	if (fs->n == fs->size) {
 		fs->size = fs->size ? fs->size * 2 : 128;
-		fs->f = xreallocarray(fs->f, fs->size, sizeof(*fs->f));
+		nf = arena_alloc(&fs->arena, fs->size * sizeof(*fs->f));
+		if (fs->n > 0)
+			memcpy(nf, fs->f, fs->n * sizeof(*fs->f));
+		fs->f = nf;
 		facts_index_grow(fs);
 	}
 	f = &fs->f[fs->n++];

@@ -91,7 +91,7 @@ struct dialog_exchange {
 	/* An answered EHLO's keywords, parsed once (dialog_ext). */
 	int		 ext_parsed;
 	int		 ext_rc;	/* smtp_ext_parse(): 0 or -1 */
-	struct smtp_ext_list ext;	/* owned (malloc), when ext_parsed */
+	struct smtp_ext_list ext;	/* in the arena, when ext_parsed */
 };
 
 struct dialog_anomaly {

@@ -13,8 +13,10 @@
  *
  * Ownership: a struct smtp_ext_list owns copies of every keyword and
  * parameter string (nothing points into the reply); free it with
- * smtp_ext_list_free() (NULL-safe).  Allocation failure dies (xmalloc).
- * Nothing prints.
+ * smtp_ext_list_free() (NULL-safe).  smtp_ext_parse_arena() puts them
+ * in a caller's arena instead (in_arena: freed with the arena,
+ * smtp_ext_list_free only empties the list).  Allocation failure dies
+ * (xmalloc).  Nothing prints.
  */
 #ifndef SMTP_EXT_H
 #define SMTP_EXT_H
@@ -58,6 +60,7 @@ struct smtp_ext_list {
 	/* 1 when there are masked keywords and their letters run A, B, C...
 	 * in order: the ASA counter (evidence of ASA, not another vendor). */
 	int		 letters_consistent;
+	int		 in_arena;	/* storage in a caller's arena */
 };
 
 /*
@@ -67,6 +70,10 @@ struct smtp_ext_list {
  * in both cases.
  */
 int	smtp_ext_parse(const struct smtp_reply *r, struct smtp_ext_list *out);
+/* Same, the list and its strings in a (not NULL). */
+struct arena;
+int	smtp_ext_parse_arena(const struct smtp_reply *r,
+	    struct smtp_ext_list *out, struct arena *a);
 void	smtp_ext_list_free(struct smtp_ext_list *l);
 /* First keyword equal to kw (case-insensitive), or NULL. */
 const struct smtp_ext *smtp_ext_find(const struct smtp_ext_list *l,

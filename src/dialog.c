@@ -585,8 +585,8 @@ dialog_parse_ext(struct dialog *d)
 		x = &d->ex[i];
 		if (x->cmd.verb != SMTP_VERB_EHLO || !x->has_reply)
 			continue;
-		memset(&x->ext, 0, sizeof(x->ext));
-		x->ext_rc = smtp_ext_parse(&x->reply, &x->ext);
+		x->ext_rc = smtp_ext_parse_arena(&x->reply, &x->ext,
+		    &d->arena);
 		x->ext_parsed = 1;
 	}
 }
@@ -655,13 +655,9 @@ dialog_from_transcript(const struct transcript *t)
 void
 dialog_free(struct dialog *d)
 {
-	size_t i;
-
 	if (d == NULL)
 		return;
-	for (i = 0; i < d->nex; i++)
-		if (d->ex[i].ext_parsed)
-			smtp_ext_list_free(&d->ex[i].ext);
+	/* EHLO keyword lists too are in the arena. */
 	arena_free(&d->arena);
 	free(d);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "arena.h"
 #include "smtp_ext.h"
 #include "util.h"
 
@@ -158,7 +159,8 @@ smtp_ext_kw_ok(const char *p, size_t len)
 
 /* Fill e from one reply line's text (after "250-" / "250 "). */
 static void
-smtp_ext_line(struct smtp_ext *e, const char *t, size_t len)
+smtp_ext_line(struct smtp_ext *e, const char *t, size_t len,
+    struct arena *a)
 {
 	size_t tok = 0, kl, pstart, copy;
 
@@ -191,32 +193,39 @@ smtp_ext_line(struct smtp_ext *e, const char *t, size_t len)
 	memcpy(e->keyword, t, copy);
 	e->keyword[copy] = '\0';
 	e->params_len = len - pstart;
-	e->params = xmalloc(e->params_len + 1);
-	memcpy(e->params, t + pstart, e->params_len);
-	e->params[e->params_len] = '\0';
+	if (a != NULL)
+		e->params = arena_memdup0(a, t + pstart, e->params_len);
+	else {
+		e->params = xmalloc(e->params_len + 1);
+		memcpy(e->params, t + pstart, e->params_len);
+		e->params[e->params_len] = '\0';
+	}
 	e->masked = smtp_ext_is_masked(t, kl, &e->mask_letter);
 	if (e->masked)
 		e->mask_len = kl;
 }
 
-int
-smtp_ext_parse(const struct smtp_reply *r, struct smtp_ext_list *out)
+static int
+smtp_ext_parse_in(const struct smtp_reply *r, struct smtp_ext_list *out,
+    struct arena *a)
 {
 	struct smtp_ext *e;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
+	out->in_arena = a != NULL;
 	if (r == NULL || r->code != 250)
 		return -1;
 	if (r->nlines < 2)
 		return 0;
-	out->v = xcalloc(r->nlines - 1, sizeof(*out->v));
+	out->v = a != NULL ? arena_calloc(a, r->nlines - 1, sizeof(*out->v)) :
+	    xcalloc(r->nlines - 1, sizeof(*out->v));
 	out->letters_consistent = 1;
 	for (i = 1; i < r->nlines; i++) {
 		e = &out->v[out->n++];
 		e->position = i;
 		e->mask_index = -1;
-		smtp_ext_line(e, r->lines[i].text, r->lines[i].len);
+		smtp_ext_line(e, r->lines[i].text, r->lines[i].len, a);
 		if (!e->masked)
 			continue;
 		/* ASA letters count A, B, C... over one reply's masked
@@ -232,6 +241,19 @@ smtp_ext_parse(const struct smtp_reply *r, struct smtp_ext_list *out)
 	return 0;
 }
 
+int
+smtp_ext_parse(const struct smtp_reply *r, struct smtp_ext_list *out)
+{
+	return smtp_ext_parse_in(r, out, NULL);
+}
+
+int
+smtp_ext_parse_arena(const struct smtp_reply *r, struct smtp_ext_list *out,
+    struct arena *a)
+{
+	return smtp_ext_parse_in(r, out, a);
+}
+
 void
 smtp_ext_list_free(struct smtp_ext_list *l)
 {
@@ -239,9 +261,11 @@ smtp_ext_list_free(struct smtp_ext_list *l)
 
 	if (l == NULL)
 		return;
-	for (i = 0; i < l->n; i++)
-		free(l->v[i].params);
-	free(l->v);
+	if (!l->in_arena) {
+		for (i = 0; i < l->n; i++)
+			free(l->v[i].params);
+		free(l->v);
+	}
 	memset(l, 0, sizeof(*l));
 }
 

@@ -134,6 +134,86 @@ test_runs_match_bytewise(void **state)
 	}
 }
 
+/* The rule of escape.h, one byte at a time: the reference. */
+static size_t
+ref_escape(const uint8_t *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\\') {
+			out[k++] = '\\';
+			out[k++] = '\\';
+		} else if (p[i] == '\r' || p[i] == '\n' || p[i] == '\t') {
+			out[k++] = '\\';
+			out[k++] = p[i] == '\r' ? 'r' : p[i] == '\n' ? 'n' : 't';
+		} else if (p[i] >= 0x20 && p[i] <= 0x7e)
+			out[k++] = (char)p[i];
+		else {
+			out[k++] = '\\';
+			out[k++] = 'x';
+			out[k++] = hex[p[i] >> 4];
+			out[k++] = hex[p[i] & 15];
+		}
+	}
+	return k;
+}
+
+/*
+ * Long inputs (the sixteen-byte paths) against the reference: every
+ * entry point, escape_wire both appending and in place (grown buffer),
+ * at every offset of one special byte in a printable run.
+ */
+static void
+test_long_reference(void **state)
+{
+	static const uint8_t specials[] = "\\\r\n\t\x00\x1f\x7f\x80\xff";
+	uint8_t in[200];
+	char want[4 * sizeof(in) + 1], *s, *to;
+	struct buf b, grown;
+	size_t n, pos, k, wl;
+	unsigned seed = 777;
+
+	(void)state;
+	buf_init(&grown, 0);
+	buf_append(&grown, want, sizeof(want));	/* room for any output */
+	for (n = 0; n <= sizeof(in); n += 13)
+		for (pos = 0; pos < n + 1; pos += 3)
+			for (k = 0; k < sizeof(specials) - 1; k += 4) {
+				memset(in, 'a' + (int)(n % 26), n);
+				seed = seed * 1103515245u + 12345u;
+				if (pos < n)
+					in[pos] = specials[k];
+				if (n > 40 && (seed >> 16) % 2)
+					in[n - 1 - (seed >> 20) % 40] =
+					    specials[(seed >> 8) %
+					    (sizeof(specials) - 1)];
+				wl = ref_escape(in, n, want);
+				assert_int_equal(escape_wire_len(in, n), wl);
+				to = malloc(wl + 1);
+				assert_int_equal(escape_wire_to(to, in, n), wl);
+				assert_memory_equal(to, want, wl);
+				free(to);
+				s = escape_wire_str(in, n, ESCAPE_TERM, 0);
+				assert_int_equal(strlen(s), wl);
+				assert_memory_equal(s, want, wl);
+				free(s);
+				buf_init(&b, 0);
+				assert_int_equal(escape_wire(&b, in, n,
+				    ESCAPE_TERM), 0);
+				assert_int_equal(b.len, wl);
+				assert_memory_equal(b.data, want, wl);
+				buf_free(&b);
+				buf_reset(&grown);
+				assert_int_equal(escape_wire(&grown, in, n,
+				    ESCAPE_TERM), 0);
+				assert_int_equal(grown.len, wl);
+				assert_memory_equal(grown.data, want, wl);
+			}
+	buf_free(&grown);
+}
+
 /* At the buf cap: -1, and only whole escapes are kept. */
 static void
 test_cap(void **state)
@@ -161,6 +241,7 @@ main(void)
 		cmocka_unit_test(test_all_bytes_printable),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_runs_match_bytewise),
+		cmocka_unit_test(test_long_reference),
 		cmocka_unit_test(test_cap),
 	};
 

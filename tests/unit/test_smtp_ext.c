@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "arena.h"
 #include "smtp_ext.h"
 #include "smtp_reply.h"
 
@@ -119,6 +120,7 @@ test_cases(void **state)
 	const struct case_ *c;
 	struct smtp_reply r;
 	struct smtp_ext_list l;
+	struct arena a;
 	struct buf b;
 
 	(void)state;
@@ -133,6 +135,17 @@ test_cases(void **state)
 		assert_string_equal(buf_cstr(&b), c->want);
 		buf_free(&b);
 		smtp_ext_list_free(&l);
+		/* The same list in an arena (dialog.c's way). */
+		arena_init(&a);
+		assert_int_equal(smtp_ext_parse_arena(&r, &l, &a), c->rc);
+		assert_int_equal(l.nmasked, c->nmasked);
+		assert_int_equal(l.letters_consistent, c->consistent);
+		buf_init(&b, 0);
+		render(&l, &b);
+		assert_string_equal(buf_cstr(&b), c->want);
+		buf_free(&b);
+		smtp_ext_list_free(&l);	/* only empties it */
+		arena_free(&a);
 		smtp_reply_clear(&r);
 	}
 	smtp_ext_list_free(NULL);

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "escape.h"
 #include "mg_limits.h"
+#include "arena.h"
 #include "smtp_reply.h"
 #include "util.h"
 
@@ -115,6 +116,9 @@ emit(struct buf *out, const struct smtp_reply *r)
 	}
 }
 
+/* When set, parse_chunks parses into this arena (dialog.c's way). */
+static struct arena *g_arena;
+
 /* Parse with chunk boundaries cuts[0..ncuts); keep the first reply. */
 static size_t
 parse_chunks(const uint8_t *in, size_t n, const size_t *cuts, size_t ncuts,
@@ -126,6 +130,8 @@ parse_chunks(const uint8_t *in, size_t n, const size_t *cuts, size_t ncuts,
 
 	memset(&r, 0, sizeof(r));
 	smtp_reply_parser_init(&rp, 0);
+	if (g_arena != NULL)
+		smtp_reply_parser_arena(&rp, g_arena);
 	for (k = 0; k <= ncuts; k++) {
 		size_t stop = k < ncuts ? cuts[k] : n;
 		uint8_t *chunk = xmalloc(stop - start + 1);
@@ -167,6 +173,7 @@ parse_all_ways(const uint8_t *in, size_t n, int all_splits,
 	struct buf whole, other;
 	size_t *cuts = xcalloc(n + 1, sizeof(*cuts));
 	size_t i, nrep;
+	struct arena a;
 
 	buf_init(&whole, 64 * 1024 * 1024);
 	buf_init(&other, 64 * 1024 * 1024);
@@ -181,6 +188,15 @@ parse_all_ways(const uint8_t *in, size_t n, int all_splits,
 		parse_chunks(in, n, &i, 1, &other, NULL);
 		assert_string_equal(buf_cstr(&other), buf_cstr(&whole));
 	}
+	/* Byte by byte again, lines and texts in an arena. */
+	arena_init(&a);
+	g_arena = &a;
+	buf_reset(&other);
+	assert_int_equal(parse_chunks(in, n, cuts, n > 0 ? n - 1 : 0,
+	    &other, NULL), nrep);
+	assert_string_equal(buf_cstr(&other), buf_cstr(&whole));
+	g_arena = NULL;
+	arena_free(&a);
 	buf_free(&whole);
 	buf_free(&other);
 	free(cuts);

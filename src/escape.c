@@ -81,31 +81,36 @@ escape_wire_len(const uint8_t *p, size_t n)
 size_t
 escape_wire_to(char *dst, const uint8_t *p, size_t n)
 {
-	size_t i = 0, k = 0, run;
+	size_t i = 0, k = 0;
 
 	while (i < n) {
-		/* Printable runs (most of an SMTP line) are copied whole. */
-		run = i;
 #ifdef __SSE2__
-		while (run + 16 <= n) {
-			unsigned m = escape_mask16(p + run);
+		/* Sixteen bytes copied as they are scanned: with 16 input
+		 * bytes left at least 16 output bytes are still to come, so
+		 * the store stays inside what the caller sized. */
+		while (i + 16 <= n) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+			unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
 
-			if (m != 0) {
-				run += (size_t)__builtin_ctz(m);
-				break;
+			_mm_storeu_si128((__m128i *)(dst + k), v);
+			if (m == 0) {
+				i += 16;
+				k += 16;
+				continue;
 			}
-			run += 16;
+			i += (size_t)__builtin_ctz(m);
+			k += (size_t)__builtin_ctz(m);
+			break;
 		}
 #endif
-		for (; run < n && escape_w[p[run]] == 1; run++)
-			;
-		if (run > i) {
-			memcpy(dst + k, p + i, run - i);
-			k += run - i;
-			i = run;
-			continue;
-		}
-		k += escape_byte(p[i++], dst + k);
+		/* Printable bytes kept, one by one near the end. */
+		while (i < n && escape_w[p[i]] == 1)
+			dst[k++] = (char)p[i++];
+		if (i < n)
+			k += escape_byte(p[i++], dst + k);
 	}
 	return k;
 }

@@ -17,8 +17,8 @@
  * and lists live in its arena (r->arena, arena.h), freed at once by
  * report_free (NULL is a no-op); code that fills a report by hand takes
  * it from report_new() and its storage from report_str()/r->arena.
- * Nothing here prints or fails: hostile
- * bytes end up escaped, an empty probe run ends up inconclusive.
+ * Nothing here prints or fails: hostile bytes end up escaped, an empty
+ * probe run ends up inconclusive.
  */
 #ifndef REPORT_H
 #define REPORT_H

@@ -147,7 +147,8 @@ ref_escape(const uint8_t *p, size_t n, char *out)
 			out[k++] = '\\';
 		} else if (p[i] == '\r' || p[i] == '\n' || p[i] == '\t') {
 			out[k++] = '\\';
-			out[k++] = p[i] == '\r' ? 'r' : p[i] == '\n' ? 'n' : 't';
+			out[k++] = p[i] == '\r' ? 'r' :
+			    p[i] == '\n' ? 'n' : 't';
 		} else if (p[i] >= 0x20 && p[i] <= 0x7e)
 			out[k++] = (char)p[i];
 		else {

@@ -11,12 +11,16 @@
  * (report_build).  Program drivers may add notes (lock-down test, exposure,
  * compare) with report_add_note; they are printed after the fix.
  *
- * Ownership: a report owns every string in it (all copies, all escaped
- * already, safe for a terminal and for JSON); it keeps no pointer into the
- * transcripts, the facts or the db, which may be freed first.  Its strings
- * and lists live in its arena (r->arena, arena.h), freed at once by
- * report_free (NULL is a no-op); code that fills a report by hand takes
- * it from report_new() and its storage from report_str()/r->arena.
+ * Ownership: a report owns every string in it (all escaped already, safe
+ * for a terminal and for JSON) except those of the fingerprint db, which
+ * must outlive it: matched fingerprints' name, family, generation, ref
+ * and JSON fragment, the effects and the fix point into the db (they
+ * were copied for every session for nothing: every caller keeps its db
+ * to the end).  It keeps no pointer into the transcripts or the facts,
+ * which may be freed first.  Its own strings and lists live in its arena
+ * (r->arena, arena.h), freed at once by report_free (NULL is a no-op);
+ * code that fills a report by hand takes it from report_new() and its
+ * storage from report_str()/r->arena.
  * Nothing here prints or fails: hostile bytes end up escaped, an empty
  * probe run ends up inconclusive.
  */

@@ -78,6 +78,15 @@ report_str(struct report *r, const char *s)
 	return arena_strdup(&r->arena, s != NULL ? s : "");
 }
 
+/* A string of the fingerprint db, kept as it is ("" for NULL). */
+static char *
+report_db(char *s)
+{
+	static char empty[1];
+
+	return s != NULL ? s : empty;
+}
+
 struct report *
 report_new(void)
 {
@@ -406,12 +415,13 @@ report_matches(struct report *r, const struct fp_result *res,
 	for (i = 0; i < res->nhits; i++) {
 		e = res->hits[i].fp;
 		memset(&m, 0, sizeof(m));
-		m.name = report_str(r, e->name);
-		m.family = report_str(r, e->family);
-		m.generation = report_str(r, e->generation);
-		m.ref = report_str(r, e->ref);
+		/* The db's own strings (report.h: it outlives us). */
+		m.name = report_db(e->name);
+		m.family = report_db(e->family);
+		m.generation = report_db(e->generation);
+		m.ref = report_db(e->ref);
 		m.weight = e->weight;
-		m.json = e->json != NULL ? report_str(r, e->json) : NULL;
+		m.json = e->json;
 		m.nfacts = res->hits[i].nused;
 		m.facts = arena_calloc(&r->arena, m.nfacts ? m.nfacts : 1,
 		    sizeof(char *));
@@ -437,10 +447,9 @@ report_matches(struct report *r, const struct fp_result *res,
 			if (k < r->neffects ||
 			    (fe = fp_db_effect(db, e->effects[j])) == NULL)
 				continue;
-			ef.name = report_str(r, fe->name);
-			ef.text = report_str(r, fe->text);
-			ef.json = fe->json != NULL ? report_str(r, fe->json) :
-			    NULL;
+			ef.name = report_db(fe->name);
+			ef.text = report_db(fe->text);
+			ef.json = fe->json;
 			REPORT_ADD(r, effects, neffects, &ef);
 		}
 	}
@@ -456,11 +465,11 @@ report_fix(struct report *r, const struct fp_db *db)
 	    r->verdict.family == FP_FAM_INCONCLUSIVE ||
 	    (f = fp_db_fix(db, r->verdict.generation)) == NULL)
 		return;
-	r->fix_generation = report_str(r, f->generation);
-	r->fix_json = f->json != NULL ? report_str(r, f->json) : NULL;
+	r->fix_generation = report_db(f->generation);
+	r->fix_json = f->json;
 	r->fix = arena_calloc(&r->arena, f->nlines, sizeof(char *));
 	for (i = 0; i < f->nlines; i++)
-		r->fix[i] = report_str(r, f->lines[i]);
+		r->fix[i] = report_db(f->lines[i]);
 	r->nfix = f->nlines;
 }
 

@@ -345,8 +345,8 @@ facts_set_static(struct facts *fs, const char *name, uint32_t hash,
 	/* vroom 0: a later replace never writes into v. */
 	f->value = (char *)(uintptr_t)v;
 	f->vroom = 0;
-	n = strlen(v);
-	if (n > 0 && v[0] >= '0' && v[0] <= '9' && n <= MG_FACT_VALUE_MAX &&
+	if (v[0] >= '0' && v[0] <= '9' &&
+	    (n = strlen(v)) <= MG_FACT_VALUE_MAX &&
 	    util_parse_u64n(v, n, 0, INT64_MAX, &u) == 0) {
 		f->is_num = 1;
 		f->num = (int64_t)u;

@@ -113,6 +113,30 @@ facts_reply_line(struct facts *fs, const struct smtp_reply *r)
 	return buf_cstr(b);
 }
 
+/* escape_wire_str(p, n, ESCAPE_TERM, cap) in the table's arena (freed
+ * with the table). */
+static const char *
+facts_escape(struct facts *fs, const uint8_t *p, size_t n, size_t cap)
+{
+	size_t take = n, len;
+	int cut = 0;
+	char *s;
+
+	if (cap > 0 && n > cap) {
+		take = cap;
+		cut = 1;
+	}
+	len = escape_wire_len(p, take);
+	s = arena_alloc(&fs->arena, len + (cut ? 3 : 0) + 1);
+	escape_wire_to(s, p, take);
+	if (cut) {
+		memcpy(s + len, "...", 3);
+		len += 3;
+	}
+	s[len] = '\0';
+	return s;
+}
+
 /* name = prefix (already there, pl bytes) then suffix, cut like
  * facts_cat(name, MG_FACT_NAME_MAX, prefix, suffix, NULL). */
 static const char *
@@ -477,7 +501,7 @@ facts_greeting_class(const struct dialog *d)
 static void
 facts_greeting(struct facts *fs, const struct dialog *d, const char *source)
 {
-	char *line;
+	const char *line;
 
 	if (facts_get(fs, "greeting.class") != NULL)
 		return;
@@ -497,16 +521,13 @@ facts_greeting(struct facts *fs, const struct dialog *d, const char *source)
 	facts_set_int(fs, "greeting.lines", (int64_t)d->greeting.nlines, 0);
 	facts_set_int(fs, "greeting.code", d->greeting.code, 0);
 	facts_set_str(fs, "greeting.end", "reply", 0);
-	line = escape_wire_str(d->greeting_raw, d->greeting_rawlen,
-	    ESCAPE_TERM, MG_FACT_VALUE_MAX * 4);
+	line = facts_escape(fs, d->greeting_raw, d->greeting_rawlen,
+	    MG_FACT_VALUE_MAX * 4);
 	facts_set_evidence(fs, "greeting.class", line, source);
-	free(line);
-	line = d->greeting.nlines > 0 ? escape_wire_str(
+	line = d->greeting.nlines > 0 ? facts_escape(fs,
 	    (const uint8_t *)d->greeting.lines[0].text,
-	    d->greeting.lines[0].len, ESCAPE_TERM, MG_FACT_VALUE_MAX) :
-	    xstrdup("");
+	    d->greeting.lines[0].len, MG_FACT_VALUE_MAX) : "";
 	facts_set_str(fs, "greeting.text", line, 0);
-	free(line);
 }
 
 /* Keyword names of the first EHLO reply of a dialog (upper-cased). */

@@ -5,8 +5,9 @@
  *
  * The caller adds each finished SMTP session of either side
  * (capdiff_stream_add) and says how far each side has been read
- * (capdiff_stream_advance: a lower bound on the start time of every
- * session that side will still add, UINT64_MAX at its end).  The matcher
+ * (capdiff_stream_advance_to: a lower bound on the start time of every
+ * session that side will still add, except old open ones listed apart;
+ * UINT64_MAX at its end).  The matcher
  * keeps only sessions that may still find a partner and commits a pair
  * once neither session can see a better candidate; the result is the
  * global best-first pairing of capdiff_new() (same candidates: the
@@ -20,7 +21,10 @@
  * its start plus the window, or its CAPDIFF_CANDIDATES nearest sessions
  * are known and all nearer than anything still to come.  On a dense
  * capture that is a few hundred sessions behind the read position; on a
- * sparse one at most the window.
+ * sparse one at most the window.  A session that waits only for an old
+ * open session (or, inside, for an outside session passed over) is
+ * passed over and tried again at each advance, so one long connection
+ * holds back only the sessions near it.
  *
  * Output order: pairs and unmatched outside sessions in outside arrival
  * order, unmatched inside sessions in inside arrival order (callbacks).
@@ -76,8 +80,24 @@ void capdiff_stream_set_caps(struct capdiff_stream *cs, uint64_t held,
 
 void capdiff_stream_add(struct capdiff_stream *cs, int side,
     struct transcript *t);
-/* Decide what can be decided and call back; both UINT64_MAX: the end
- * (everything decided). */
+/*
+ * How far one side has been read: every session it will still add
+ * starts at `from` or later, except sessions still open that started
+ * long ago, whose starts are listed in old[] (ascending; the caller's
+ * array, read during the call).  Listing them instead of lowering `from`
+ * keeps one long connection from holding back every session after it.
+ */
+struct capdiff_stream_bound {
+	uint64_t	 from;
+	const uint64_t	*old;
+	size_t		 nold;
+};
+
+/* Decide what can be decided and call back; both from UINT64_MAX with
+ * no old[]: the end (everything decided). */
+void capdiff_stream_advance_to(struct capdiff_stream *cs,
+    const struct capdiff_stream_bound b[2]);
+/* The same with no old sessions: out_bound and in_bound are `from`. */
 void capdiff_stream_advance(struct capdiff_stream *cs, uint64_t out_bound,
     uint64_t in_bound);
 

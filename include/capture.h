@@ -96,6 +96,12 @@ int capture_open_fp(struct capture *c, FILE *fp, const char *name,
     char *errbuf);
 int capture_step(struct capture *c, uint64_t max, char *errbuf);
 uint64_t capture_horizon(const struct capture *c);
+/* The same bound without the sessions not yet delivered that started
+ * before `before` (a long connection, those held behind it): their
+ * starts go to old[] (at most max, in first-packet order); the bound
+ * covers the rest.  *nold 0 and UINT64_MAX at the end. */
+uint64_t capture_bound(const struct capture *c, uint64_t before,
+    uint64_t *old, size_t max, size_t *nold);
 /* Capture time of the last record read (UINT64_MAX at the end). */
 uint64_t capture_position(const struct capture *c);
 

@@ -25,6 +25,9 @@
 
 /* Records read from one side before looking at the other again. */
 #define CA_TWO_STEP	512
+/* Sessions still open past the window, listed to the matcher one by one
+ * (capture_bound); more lower its bound instead. */
+#define CA_TWO_OLD_MAX	4096
 
 struct ca_two_opts {
 	const char	*files[2];	/* outside, inside */

@@ -24,6 +24,7 @@ struct cds_node {
 	uint64_t		 bytes;
 	struct transcript	*t;		/* NULL once decided */
 	int			 complete, decided, queued;
+	int			 skipped;	/* incomplete, passed over */
 	struct capdiff_pair	*pair;		/* outside, paired */
 	struct capdiff_sess	*alone;		/* unmatched */
 	struct cds_edge		*ea;		/* outside: its candidates */
@@ -45,7 +46,11 @@ struct cds_side {
 	struct cds_node		**ring;		/* by idx, until emitted */
 	size_t			 rcap;
 	uint64_t		 next_emit, next_idx;
-	uint64_t		 bound;
+	uint64_t		 bound;		/* capdiff_stream_bound.from */
+	uint64_t		*old;		/* .old, copied (ascending) */
+	size_t			 nold, cold;
+	struct cds_node		**skip;		/* skipped, start order */
+	size_t			 nskip, cskip;
 };
 
 struct capdiff_stream {
@@ -55,6 +60,9 @@ struct capdiff_stream {
 	capdiff_stream_pair_fn	*pf;
 	capdiff_stream_alone_fn	*af;
 	void			*arg;
+	uint64_t		*blk;		/* what may still list an
+						 * inside session (ascending) */
+	size_t			 nblk, cblk;
 	uint64_t		 held_cap, bytes_cap;
 	struct capdiff_stream_stats st;
 };
@@ -120,7 +128,10 @@ capdiff_stream_free(struct capdiff_stream *cs)
 			cds_node_free(cs->s[s].ring[i % cs->s[s].rcap]);
 		free(cs->s[s].ring);
 		free(cs->s[s].v);
+		free(cs->s[s].old);
+		free(cs->s[s].skip);
 	}
+	free(cs->blk);
 	free(cs->work);
 	free(cs);
 }
@@ -220,20 +231,16 @@ cds_best(const struct cds_node *x)
  * distance from a (ties: the later one first), at most
  * CAPDIFF_CANDIDATES tries, none past the window.  Decided ones are
  * skipped (they cannot be among the tries, see capdiff_stream.h).
- * Returns the number of tries put in out[]; *far is set when the walk
- * stopped at the window or the tries ran out (not at the end of what is
- * known).
+ * Returns the number of tries put in out[].
  */
 static size_t
-cds_walk(const struct cds_side *in, uint64_t us, struct cds_node **out,
-    int *far)
+cds_walk(const struct cds_side *in, uint64_t us, struct cds_node **out)
 {
 	size_t k, left, right, n = 0;
 	const struct cds_ent *j;
 
 	k = cds_bound(in, us, 1);
 	left = right = k;
-	*far = 0;
 	while (n < CAPDIFF_CANDIDATES) {
 		while (right < in->n && in->v[right].n == NULL)
 			right++;
@@ -247,37 +254,66 @@ cds_walk(const struct cds_side *in, uint64_t us, struct cds_node **out,
 			j = &in->v[--left];
 		else
 			return n;
-		if (cds_absdt(us, j->start) > CAPDIFF_WINDOW_US) {
-			*far = 1;
+		if (cds_absdt(us, j->start) > CAPDIFF_WINDOW_US)
 			return n;
-		}
 		out[n++] = j->n;
 	}
-	*far = 1;
 	return n;
 }
 
-/* Can a's candidates still change?  If not, score them and complete it. */
+/* Distance from us to the nearest of v[0..n) (ascending). */
+static uint64_t
+cds_nearest(const uint64_t *v, size_t n, uint64_t us)
+{
+	size_t lo = 0, hi = n, mid;
+	uint64_t d = UINT64_MAX;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (v[mid] < us)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n)
+		d = v[lo] - us;
+	if (lo > 0 && us - v[lo - 1] < d)
+		d = us - v[lo - 1];
+	return d;
+}
+
+/*
+ * Can a's candidates still change?  0 yes (and so may every later
+ * outside session's), 2 only through an inside session still open that
+ * started long ago (in->old), 1 no: scored and complete.
+ */
 static int
 cds_try_out(struct capdiff_stream *cs, struct cds_node *a, int force)
 {
 	struct cds_node *c[CAPDIFF_CANDIDATES], *b;
 	const struct cds_side *in = &cs->s[1];
 	struct cds_edge *e;
+	uint64_t reach;
 	size_t n, i;
-	int far, score;
+	int score;
 
-	n = cds_walk(in, a->start, c, &far);
+	n = cds_walk(in, a->start, c);
 	if (!force && cds_plus_window(a->start) >= in->bound) {
-		/* Unknown inside sessions start at in->bound or later: all
-		 * tries must be nearer than that, and no more to make. */
-		if (!far || n < CAPDIFF_CANDIDATES || a->start >= in->bound)
+		/* Other unknown inside sessions start at in->bound or
+		 * later: all tries must be nearer than that, and no more to
+		 * make. */
+		if (n < CAPDIFF_CANDIDATES || a->start >= in->bound)
 			return 0;
 		for (i = 0; i < n; i++)
 			if (cds_absdt(a->start, c[i]->start) >=
 			    in->bound - a->start)
 				return 0;
 	}
+	/* An old open one would be tried if it is as near as the last. */
+	reach = n == CAPDIFF_CANDIDATES ? cds_absdt(a->start,
+	    c[n - 1]->start) : CAPDIFF_WINDOW_US;
+	if (!force && cds_nearest(in->old, in->nold, a->start) <= reach)
+		return 2;
 	a->complete = 1;
 	a->ea = xcalloc(n ? n : 1, sizeof(*a->ea));
 	for (i = 0; i < n; i++) {
@@ -300,22 +336,62 @@ cds_try_out(struct capdiff_stream *cs, struct cds_node *a, int force)
 	return 1;
 }
 
+/* Inside sessions (decided ones too) strictly nearer to x than b. */
+static size_t
+cds_nearer(const struct cds_side *in, uint64_t x, uint64_t b)
+{
+	uint64_t d = cds_absdt(x, b);
+
+	if (x > b)	/* (b, x + d) */
+		return cds_bound(in, x > UINT64_MAX - d ? UINT64_MAX : x + d,
+		    1) - cds_bound(in, b, 0);
+	/* (x - d, b) */
+	return cds_bound(in, b, 1) - (x >= d ? cds_bound(in, x - d, 0) :
+	    in->head);
+}
+
+/* Could x (an outside session not complete, or an old open one) list
+ * b?  Only if within the window and fewer than CAPDIFF_CANDIDATES
+ * inside sessions are nearer to it. */
+static int
+cds_may_list(const struct cds_side *in, uint64_t x, uint64_t b)
+{
+	return cds_absdt(x, b) <= CAPDIFF_WINDOW_US &&
+	    cds_nearer(in, x, b) < CAPDIFF_CANDIDATES;
+}
+
 /*
- * Can an outside session not yet complete still list b?  Not when the
- * outside side is complete past b's start plus the window, nor when at
- * least CAPDIFF_CANDIDATES inside sessions start after b and no later
- * than that point (each is nearer to any such outside session than b).
+ * Can an outside session not yet complete still list b?  0 yes, through
+ * the outside sessions from fa on (then also for every later inside
+ * session); 2 yes, through one of cs->blk (passed-over outside sessions,
+ * old open ones); 1 no: complete.  From fa on: not when fa is past b's
+ * start plus the window, nor when at least CAPDIFF_CANDIDATES inside
+ * sessions start after b and no later than fa (each is nearer to any
+ * such outside session than b).  For cs->blk the nearest one on each
+ * side of b decides (the farther, the more sessions are nearer to it).
  */
 static int
 cds_try_in(struct capdiff_stream *cs, struct cds_node *b, uint64_t fa,
     int force)
 {
 	const struct cds_side *in = &cs->s[1];
+	size_t lo = 0, hi = cs->nblk, mid;
 
 	if (!force && cds_plus_window(b->start) >= fa &&
 	    (fa <= b->start || cds_bound(in, fa, 0) - cds_bound(in, b->start,
 	    0) < CAPDIFF_CANDIDATES))
 		return 0;
+	while (!force && lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cs->blk[mid] <= b->start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!force && ((lo > 0 && cds_may_list(in, cs->blk[lo - 1],
+	    b->start)) || (lo < cs->nblk && cds_may_list(in, cs->blk[lo],
+	    b->start))))
+		return 2;
 	b->complete = 1;
 	cds_push(cs, b);
 	return 1;
@@ -440,6 +516,25 @@ cds_emit(struct capdiff_stream *cs, int s)
 	}
 }
 
+/* Pass x over (not complete yet): the list stays in start order. */
+static void
+cds_skip(struct cds_side *sd, struct cds_node *x)
+{
+	size_t k;
+
+	if (sd->nskip == sd->cskip) {
+		sd->cskip = sd->cskip ? sd->cskip * 2 : 16;
+		sd->skip = xreallocarray(sd->skip, sd->cskip,
+		    sizeof(*sd->skip));
+	}
+	x->skipped = 1;
+	for (k = sd->nskip++; k > 0 && (sd->skip[k - 1]->start > x->start ||
+	    (sd->skip[k - 1]->start == x->start &&
+	    sd->skip[k - 1]->idx > x->idx)); k--)
+		sd->skip[k] = sd->skip[k - 1];
+	sd->skip[k] = x;
+}
+
 void
 capdiff_stream_add(struct capdiff_stream *cs, int side,
     struct transcript *t)
@@ -479,68 +574,188 @@ capdiff_stream_add(struct capdiff_stream *cs, int side,
 	cs->st.held_bytes += x->bytes;
 	if (cs->st.held_bytes > cs->st.held_bytes_max)
 		cs->st.held_bytes_max = cs->st.held_bytes;
-	if (x->start < sd->bound || pos < sd->ncomplete)
+	if (x->start < sd->bound && cds_nearest(sd->old, sd->nold,
+	    x->start) != 0)
 		cs->st.late++;
 	if (pos < sd->ncomplete) {
-		/* Before sessions already complete: decide it with them. */
+		/* Among sessions already tried (an old one that has ended,
+		 * or capture time ran back): tried again each time. */
 		sd->ncomplete++;
-		if (x->side == 0)
-			(void)cds_try_out(cs, x, 1);
-		else
-			(void)cds_try_in(cs, x, 0, 1);
+		cds_skip(sd, x);
 	}
 }
 
-/* Complete what can be, in start order on each side. */
+/* Try the passed-over sessions of a side again; keep the rest. */
+static void
+cds_retry(struct capdiff_stream *cs, struct cds_side *sd, uint64_t fa,
+    int force)
+{
+	struct cds_node *x;
+	size_t i, k = 0;
+	int r;
+
+	for (i = 0; i < sd->nskip; i++) {
+		x = sd->skip[i];
+		r = x->side == 0 ? cds_try_out(cs, x, force) :
+		    cds_try_in(cs, x, fa, force);
+		if (r == 1)
+			x->skipped = 0;
+		else
+			sd->skip[k++] = x;
+	}
+	sd->nskip = k;
+}
+
+/* What may still list an inside session: old open outside sessions and
+ * the passed-over outside ones, ascending. */
+static void
+cds_blockers(struct capdiff_stream *cs)
+{
+	const struct cds_side *o = &cs->s[0];
+	size_t i = 0, j = 0, need = o->nold + o->nskip;
+
+	if (need > cs->cblk) {
+		cs->cblk = need;
+		cs->blk = xreallocarray(cs->blk, need, sizeof(*cs->blk));
+	}
+	cs->nblk = 0;
+	while (i < o->nold || j < o->nskip)
+		if (j == o->nskip || (i < o->nold &&
+		    o->old[i] <= o->skip[j]->start))
+			cs->blk[cs->nblk++] = o->old[i++];
+		else
+			cs->blk[cs->nblk++] = o->skip[j++]->start;
+}
+
+/*
+ * Complete what can be, in start order on each side; a session that
+ * waits only for an old open session of the other side (or, inside, for
+ * a passed-over outside one) is passed over and tried again each time,
+ * so one long connection does not hold back everything after it.
+ */
 static void
 cds_complete(struct capdiff_stream *cs, int force)
 {
 	struct cds_side *o = &cs->s[0], *in = &cs->s[1];
 	uint64_t fa;
+	int r;
 
+	cds_retry(cs, o, 0, force);
 	while (o->ncomplete < o->n &&
-	    cds_try_out(cs, o->v[o->ncomplete].n, force))
+	    (r = cds_try_out(cs, o->v[o->ncomplete].n, force)) != 0) {
+		if (r == 2)
+			cds_skip(o, o->v[o->ncomplete].n);
 		o->ncomplete++;
+	}
 	fa = o->ncomplete < o->n && o->v[o->ncomplete].start < o->bound ?
 	    o->v[o->ncomplete].start : o->bound;
+	cds_blockers(cs);
+	cds_retry(cs, in, fa, force);
 	while (in->ncomplete < in->n &&
-	    cds_try_in(cs, in->v[in->ncomplete].n, fa, force))
+	    (r = cds_try_in(cs, in->v[in->ncomplete].n, fa, force)) != 0) {
+		if (r == 2)
+			cds_skip(in, in->v[in->ncomplete].n);
 		in->ncomplete++;
+	}
+}
+
+/* The oldest session of a side not complete (passed over or not). */
+static struct cds_node *
+cds_oldest(const struct cds_side *sd)
+{
+	struct cds_node *x = sd->ncomplete < sd->n ?
+	    sd->v[sd->ncomplete].n : NULL;
+
+	if (sd->nskip > 0 && (x == NULL || sd->skip[0]->start < x->start))
+		x = sd->skip[0];
+	return x;
 }
 
 /* Past a cap: complete the oldest undecided session of either side. */
-static void
+static int
 cds_force_one(struct capdiff_stream *cs)
 {
 	struct cds_side *o = &cs->s[0], *in = &cs->s[1];
-	int s;
+	struct cds_node *x = cds_oldest(o), *y = cds_oldest(in);
 
-	if (o->ncomplete == o->n && in->ncomplete == in->n)
-		return;
-	s = o->ncomplete == o->n ? 1 : in->ncomplete == in->n ? 0 :
-	    in->v[in->ncomplete].start < o->v[o->ncomplete].start;
+	if (x == NULL || (y != NULL && y->start < x->start))
+		x = y;
+	if (x == NULL)
+		return 0;
 	cs->st.forced++;
-	if (s == 0)
+	if (x->skipped) {
+		struct cds_side *sd = &cs->s[x->side];
+		size_t i;
+
+		for (i = 0; sd->skip[i] != x; i++)	/* the first */
+			;
+		memmove(sd->skip + i, sd->skip + i + 1, (sd->nskip - i - 1) *
+		    sizeof(*sd->skip));
+		sd->nskip--;
+		x->skipped = 0;
+		if (x->side == 0)
+			(void)cds_try_out(cs, x, 1);
+		else
+			(void)cds_try_in(cs, x, 0, 1);
+		return 1;
+	}
+	if (x->side == 0)
 		(void)cds_try_out(cs, o->v[o->ncomplete++].n, 1);
 	else
 		(void)cds_try_in(cs, in->v[in->ncomplete++].n, 0, 1);
+	return 1;
+}
+
+static void
+cds_set_bound(struct cds_side *sd, const struct capdiff_stream_bound *b)
+{
+	size_t i;
+
+	sd->bound = b->from;
+	if (b->nold > sd->cold) {
+		sd->cold = b->nold;
+		sd->old = xreallocarray(sd->old, b->nold, sizeof(*sd->old));
+	}
+	sd->nold = 0;
+	for (i = 0; i < b->nold; i++)	/* keep it ascending */
+		if (sd->nold == 0 || b->old[i] >= sd->old[sd->nold - 1])
+			sd->old[sd->nold++] = b->old[i];
+		else {
+			size_t k = sd->nold++;
+
+			while (k > 0 && sd->old[k - 1] > b->old[i]) {
+				sd->old[k] = sd->old[k - 1];
+				k--;
+			}
+			sd->old[k] = b->old[i];
+		}
 }
 
 void
 capdiff_stream_advance(struct capdiff_stream *cs, uint64_t out_bound,
     uint64_t in_bound)
 {
-	int end = out_bound == UINT64_MAX && in_bound == UINT64_MAX;
+	struct capdiff_stream_bound b[2];
 
-	cs->s[0].bound = out_bound;
-	cs->s[1].bound = in_bound;
+	memset(b, 0, sizeof(b));
+	b[0].from = out_bound;
+	b[1].from = in_bound;
+	capdiff_stream_advance_to(cs, b);
+}
+
+void
+capdiff_stream_advance_to(struct capdiff_stream *cs,
+    const struct capdiff_stream_bound b[2])
+{
+	int end = b[0].from == UINT64_MAX && b[1].from == UINT64_MAX &&
+	    b[0].nold == 0 && b[1].nold == 0;
+
+	cds_set_bound(&cs->s[0], &b[0]);
+	cds_set_bound(&cs->s[1], &b[1]);
 	cds_complete(cs, end);
 	cds_process(cs);
 	while ((cs->st.held > cs->held_cap ||
-	    cs->st.held_bytes > cs->bytes_cap) &&
-	    (cs->s[0].ncomplete < cs->s[0].n ||
-	    cs->s[1].ncomplete < cs->s[1].n)) {
-		cds_force_one(cs);
+	    cs->st.held_bytes > cs->bytes_cap) && cds_force_one(cs)) {
 		cds_process(cs);
 		cds_complete(cs, 0);
 		cds_process(cs);

@@ -295,6 +295,28 @@ capture_horizon(const struct capture *c)
 }
 
 uint64_t
+capture_bound(const struct capture *c, uint64_t before, uint64_t *old,
+    size_t max, size_t *nold)
+{
+	const struct capture_node *n;
+	uint64_t from;
+
+	*nold = 0;
+	if (c->ended || c->in == NULL)
+		return UINT64_MAX;
+	from = c->now_us;
+	for (n = c->head; n != NULL; n = n->next) {
+		if (n->f->first_us >= before || *nold == max) {
+			if (n->f->first_us < from)
+				from = n->f->first_us;
+			break;
+		}
+		old[(*nold)++] = n->f->first_us;
+	}
+	return from;
+}
+
+uint64_t
 capture_position(const struct capture *c)
 {
 	return c->ended || c->in == NULL ? UINT64_MAX : c->now_us;

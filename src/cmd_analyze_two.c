@@ -36,6 +36,7 @@ struct ca_two_side {
 	struct capture	*c;
 	uint64_t	 size;
 	int		 done;
+	uint64_t	 old[CA_TWO_OLD_MAX];	/* capture_bound() */
 };
 
 struct ca_two {
@@ -244,6 +245,25 @@ ca_two_open(struct ca_two *r)
 	return rc;
 }
 
+/* Tell the matcher how far each side has been read: sessions still open
+ * that started more than the window ago are listed one by one. */
+static void
+ca_two_advance(struct ca_two *r)
+{
+	struct capdiff_stream_bound b[2];
+	uint64_t pos;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		pos = capture_position(r->side[i].c);
+		pos = pos > CAPDIFF_WINDOW_US ? pos - CAPDIFF_WINDOW_US : 0;
+		b[i].from = capture_bound(r->side[i].c, pos, r->side[i].old,
+		    CA_TWO_OLD_MAX, &b[i].nold);
+		b[i].old = r->side[i].old;
+	}
+	capdiff_stream_advance_to(r->cs, b);
+}
+
 /* Read side by side: the side behind in capture time goes next. */
 static int
 ca_two_read(struct ca_two *r)
@@ -265,8 +285,7 @@ ca_two_read(struct ca_two *r)
 			warnmsg("%s", err);
 			bad = 1;
 		}
-		capdiff_stream_advance(r->cs, capture_horizon(r->side[0].c),
-		    capture_horizon(r->side[1].c));
+		ca_two_advance(r);
 		if (r->o->progress && ++steps % CA_TWO_PROGRESS_STEPS == 0)
 			ca_two_progress(r);
 	}

@@ -33,8 +33,9 @@ struct cds_node {
 	size_t			 neb, ceb;
 };
 
-/* Sorted by (start, idx); n NULL once decided (a tombstone, still
- * counted by cds_count until the prefix before the first live one goes). */
+/* Sorted by (start, idx); n NULL once decided (a tombstone: still
+ * counted by cds_bound() until every entry before the first live one is
+ * dropped, as the rule of cds_try_in() needs). */
 struct cds_ent {
 	uint64_t		 start, idx;
 	struct cds_node		*n;

@@ -55,6 +55,8 @@ struct emu_replay_stats {
 	uint64_t	written;	/* written */
 	uint64_t	tcp;		/* decoded TCP segments */
 	uint64_t	flows;
+	uint64_t	retired;	/* closed flows forgotten after lingering */
+	uint64_t	evicted;	/* open flows forgotten: idle or table full */
 	uint64_t	segments;	/* payload segments fed to the engine */
 	uint64_t	bytes_changed;	/* payload bytes that differ */
 	uint64_t	retransmissions;

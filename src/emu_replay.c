@@ -18,9 +18,19 @@
 
 #define RP_BUCKETS	4096
 
+/* A flow closed by FINs both ways or a RST is forgotten this long (capture
+ * time) after its last packet, so late ACKs and retransmitted FINs still
+ * find it; an open flow after MG_FLOW_IDLE_SEC of silence, as the
+ * analyzer does. */
+#define RP_LINGER_US	(60 * 1000000ULL)
+
 /* One TCP connection of the capture; index 0 = client to server. */
 struct rp_flow {
-	struct rp_flow	*next;
+	struct rp_flow	*next;		/* bucket chain */
+	struct rp_flow	*lprev, *lnext;	/* activity list, oldest first */
+	unsigned	 h;		/* bucket */
+	uint64_t	 last_us;	/* capture time of its last packet */
+	int		 fin[2], rst;
 	int		 af;
 	uint8_t		 addr[2][16];	/* [0] client, [1] server */
 	uint16_t	 port[2];
@@ -42,7 +52,8 @@ struct rp {
 	int		 randomize;
 	uint32_t	 rng;
 	struct rp_flow	*bucket[RP_BUCKETS];
-	uint64_t	 nflows;
+	struct rp_flow	*oldest, *newest;
+	uint64_t	 nflows;	/* open in the table */
 	struct emu_actions act;
 	uint8_t		*inj;		/* frame of the box's own answer */
 	size_t		 inj_len;	/* 0: none for this record */
@@ -109,6 +120,71 @@ rp_inspected_port(uint16_t port)
 	return port == 25 || port == 587 || port == 2525;
 }
 
+static void
+rp_list_unlink(struct rp *r, struct rp_flow *f)
+{
+	if (f->lprev != NULL)
+		f->lprev->lnext = f->lnext;
+	else
+		r->oldest = f->lnext;
+	if (f->lnext != NULL)
+		f->lnext->lprev = f->lprev;
+	else
+		r->newest = f->lprev;
+	f->lprev = f->lnext = NULL;
+}
+
+static void
+rp_list_append(struct rp *r, struct rp_flow *f)
+{
+	f->lprev = r->newest;
+	f->lnext = NULL;
+	if (r->newest != NULL)
+		r->newest->lnext = f;
+	else
+		r->oldest = f;
+	r->newest = f;
+}
+
+/* Forget a flow: a later packet of it would start a new, mid-stream one. */
+static void
+rp_flow_forget(struct rp *r, struct rp_flow *f)
+{
+	struct rp_flow **pp = &r->bucket[f->h];
+
+	while (*pp != NULL && *pp != f)
+		pp = &(*pp)->next;
+	if (*pp == f)
+		*pp = f->next;
+	rp_list_unlink(r, f);
+	if (f->rst || (f->fin[0] && f->fin[1]))
+		r->st->retired++;
+	else
+		r->st->evicted++;
+	emu_conn_free(f->ec);
+	free(f);
+	r->nflows--;
+}
+
+/* Before a new flow: forget the least recently active ones whose time is
+ * up (closed and lingered, or idle), and one more when the table is full. */
+static void
+rp_flows_expire(struct rp *r, uint64_t now)
+{
+	struct rp_flow *f;
+	uint64_t wait;
+
+	while ((f = r->oldest) != NULL) {
+		wait = f->rst || (f->fin[0] && f->fin[1]) ? RP_LINGER_US :
+		    (uint64_t)MG_FLOW_IDLE_SEC * 1000000;
+		if (now < f->last_us || now - f->last_us <= wait)
+			break;
+		rp_flow_forget(r, f);
+	}
+	if (r->nflows >= MG_FLOWS_MAX && r->oldest != NULL)
+		rp_flow_forget(r, r->oldest);
+}
+
 static struct rp_flow *
 rp_flow_new(struct rp *r, const struct pcap_pkt *k, unsigned h)
 {
@@ -141,14 +217,17 @@ rp_flow_new(struct rp *r, const struct pcap_pkt *k, unsigned h)
 	f->peers.server_port = f->port[1];
 	f->ec = emu_conn_new(r->p, r->log, &f->peers);
 	emu_conn_set_replay(f->ec, 1);
+	f->h = h;
 	f->next = r->bucket[h];
 	r->bucket[h] = f;
+	rp_list_append(r, f);
 	r->nflows++;
 	r->st->flows++;
 	return f;
 }
 
-/* The flow of a packet and its direction; NULL past MG_FLOWS_MAX. */
+/* The flow of a packet (made if new) and its direction; the flow moves to
+ * the end of the activity list.  At most MG_FLOWS_MAX are held. */
 static struct rp_flow *
 rp_flow_get(struct rp *r, const struct pcap_pkt *k, int *dir)
 {
@@ -157,11 +236,28 @@ rp_flow_get(struct rp *r, const struct pcap_pkt *k, int *dir)
 
 	for (f = r->bucket[h]; f != NULL; f = f->next)
 		if ((*dir = rp_side(f, k)) >= 0)
-			return f;
-	if (r->nflows >= MG_FLOWS_MAX)
-		return NULL;
-	f = rp_flow_new(r, k, h);
-	*dir = rp_side(f, k);
+			break;
+	/* a SYN on a closed connection's ports opens a new one (RFC 9293
+	 * 3.6.1: the ports may be reused once it is closed) */
+	if (f != NULL && (f->rst || (f->fin[0] && f->fin[1])) &&
+	    (k->flags & (PCAP_TCP_SYN | PCAP_TCP_ACK)) == PCAP_TCP_SYN) {
+		rp_flow_forget(r, f);
+		f = NULL;
+	}
+	if (f == NULL) {
+		rp_flows_expire(r, k->ts_us);
+		f = rp_flow_new(r, k, h);
+		*dir = rp_side(f, k);
+	} else if (f != r->newest) {
+		rp_list_unlink(r, f);
+		rp_list_append(r, f);
+	}
+	if (k->ts_us > f->last_us)
+		f->last_us = k->ts_us;
+	if (k->flags & PCAP_TCP_FIN)
+		f->fin[*dir] = 1;
+	if (k->flags & PCAP_TCP_RST)
+		f->rst = 1;
 	return f;
 }
 
@@ -169,14 +265,12 @@ static void
 rp_flows_free(struct rp *r)
 {
 	struct rp_flow *f, *n;
-	size_t i;
 
-	for (i = 0; i < RP_BUCKETS; i++)
-		for (f = r->bucket[i]; f != NULL; f = n) {
-			n = f->next;
-			emu_conn_free(f->ec);
-			free(f);
-		}
+	for (f = r->oldest; f != NULL; f = n) {
+		n = f->lnext;
+		emu_conn_free(f->ec);
+		free(f);
+	}
 }
 
 /*
@@ -296,8 +390,7 @@ rp_tcp(struct rp *r, struct rp_rec *rec)
 	uint32_t delta[2];
 	int d, out = 0;
 
-	if ((f = rp_flow_get(r, k, &d)) == NULL)
-		return 0;
+	f = rp_flow_get(r, k, &d);
 	if (f->dropped) {
 		r->st->dropped++;
 		return 1;
@@ -350,6 +443,8 @@ rp_loop(struct rp *r, pcap_t *pc, pcap_dumper_t *pd, const char *in,
 		memset(&rec.k, 0, sizeof(rec.k));
 		r->inj_len = 0;
 		skip = 0;
+		rec.k.ts_us = (uint64_t)h->ts.tv_sec * 1000000 +
+		    (uint64_t)h->ts.tv_usec;
 		if (pcap_in_decode(rec.dlt, b, h->caplen, &rec.k) == 0 &&
 		    rec.k.opts != NULL) {
 			r->st->tcp++;

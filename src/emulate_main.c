@@ -128,6 +128,12 @@ emulate_replay(const struct emu_cli *cli)
 		    (unsigned long long)st.segments,
 		    (unsigned long long)st.bytes_changed,
 		    (unsigned long long)(st.suppressed + st.dropped));
+	if (rc == 0 && st.evicted > 0)
+		warnmsg("%s: %llu flows forgotten while still open (silent "
+		    "for %d s, or more than %d open at once): their later "
+		    "packets were rewritten as new mid-stream flows",
+		    cli->replay_in, (unsigned long long)st.evicted,
+		    MG_FLOW_IDLE_SEC, MG_FLOWS_MAX);
 	emu_log_free(log);
 	if (logfp != stderr)
 		(void)fclose(logfp);

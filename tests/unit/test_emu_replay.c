@@ -15,6 +15,7 @@
 #include <pcap/pcap.h>
 
 #include "buf.h"
+#include "capgen.h"
 #include "emu_profile.h"
 #include "emu_replay.h"
 #include "mg_limits.h"
@@ -540,6 +541,67 @@ test_replay_public(void **state)
 	unlink(out);
 }
 
+/* Flows are forgotten when their time is up, so a capture with more
+ * connections than MG_FLOWS_MAX is rewritten whole: a closed flow after
+ * lingering 60 s, an open one after MG_FLOW_IDLE_SEC of silence
+ * (counted as evicted, and its later packets start a new flow), a closed
+ * one at once when a SYN reuses its ports. */
+static void
+test_replay_lifecycle(void **state)
+{
+	static const char greet[] = "220 mx.example.com ESMTP\r\n";
+	char in[] = "/tmp/test_emu_replay_lcXXXXXX";
+	char out[] = "/tmp/test_emu_replay_loXXXXXX", err[MG_ERRBUF_SIZE];
+	struct capgen g;
+	struct capgen_conn a, b, c, d, e;
+	struct emu_replay_stats st;
+	int fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(in)) >= 0);
+	close(fd);
+	assert_true((fd = mkstemp(out)) >= 0);
+	close(fd);
+	capgen_init(&g, CAPGEN_LT_RAW, 0, 0);
+	capgen_conn_init(&a, &g, "10.0.0.1", 1001, "192.0.2.25", 25, 1, 1, 0);
+	capgen_conn_handshake(&a);		/* open, then silent */
+	capgen_conn_send(&a, 1, greet, strlen(greet), 0);
+	capgen_conn_init(&b, &g, "10.0.0.2", 1002, "192.0.2.25", 25, 1, 1,
+	    1000000);
+	capgen_conn_handshake(&b);		/* closed at about 1 s */
+	capgen_conn_send(&b, 1, greet, strlen(greet), 0);
+	capgen_conn_fin(&b, 0);
+	capgen_conn_fin(&b, 1);
+	capgen_conn_init(&c, &g, "10.0.0.3", 1003, "192.0.2.25", 25, 1, 1,
+	    400000000ULL);			/* 400 s: a idle, b lingered */
+	capgen_conn_handshake(&c);
+	capgen_conn_send(&c, 1, greet, strlen(greet), 0);
+	capgen_conn_fin(&c, 0);
+	capgen_conn_fin(&c, 1);
+	a.ts_us = 401000000ULL;
+	capgen_conn_send(&a, 0, "QUIT\r\n", 6, 0);	/* a new flow */
+	capgen_conn_init(&d, &g, "10.0.0.2", 1002, "192.0.2.25", 25, 5, 5,
+	    402000000ULL);			/* b's ports, b forgotten */
+	capgen_conn_handshake(&d);
+	capgen_conn_send(&d, 1, greet, strlen(greet), 0);
+	capgen_conn_init(&e, &g, "10.0.0.3", 1003, "192.0.2.25", 25, 9, 9,
+	    403000000ULL);			/* c's ports, c closed 3 s ago */
+	capgen_conn_handshake(&e);
+	capgen_conn_send(&e, 1, greet, strlen(greet), 0);
+	assert_int_equal(capgen_write(&g, in), 0);
+	capgen_free(&g);
+	if (emu_replay_run_log(emu_profile_builtin("asa"), in, out, 0, 1,
+	    NULL, &st, err) != 0)
+		fail_msg("replay: %s", err);
+	assert_int_equal(st.flows, 6);		/* a b c a' d e */
+	assert_int_equal(st.evicted, 1);	/* a, idle */
+	assert_int_equal(st.retired, 2);	/* b lingered, c reused */
+	/* every greeting (a, b, c, d, e) masked: 5 x 22 bytes */
+	assert_int_equal(st.bytes_changed, 5 * (strlen(greet) - 6));
+	unlink(in);
+	unlink(out);
+}
+
 int
 main(void)
 {
@@ -551,6 +613,7 @@ main(void)
 		cmocka_unit_test(test_replay_partial_cut),
 		cmocka_unit_test(test_replay_errors),
 		cmocka_unit_test(test_replay_public),
+		cmocka_unit_test(test_replay_lifecycle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,8 +16,8 @@
  * dialogue (commands, replies, body sizes, TLS start), escaped.  A
  * progress line goes to stderr only when stderr is a terminal.  Sessions
  * are judged on MG_ANALYZE_THREADS worker threads (default: one per
- * online CPU; cmd_analyze_judge.h) and printed in session order, the
- * same bytes with any number of threads.
+ * online CPU but the reader's; cmd_analyze_judge.h) and printed in
+ * session order, the same bytes with any number of threads.
  *
  * detect_main.c calls cmd_analyze() with the whole command line when it
  * contains -r/--read.  Being a program driver it prints; it never calls

@@ -79,8 +79,9 @@ void		 ca_judge_finish(struct ca_judge *j);
 /* Finishes first; NULL is a no-op. */
 void		 ca_judge_free(struct ca_judge *j);
 
-/* Worker threads to use: MG_ANALYZE_THREADS if set (0 to 8), else the
- * online CPUs (0 when there is only one), at most CA_JUDGE_THREADS_MAX. */
+/* Worker threads to use: MG_ANALYZE_THREADS if set (0 to 8), else one
+ * fewer than the online CPUs (the reading thread has one; 0 when there is
+ * only one), at most CA_JUDGE_THREADS_MAX. */
 size_t		 ca_judge_threads_default(void);
 
 #endif /* CMD_ANALYZE_JUDGE_H */

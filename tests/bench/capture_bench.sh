@@ -13,8 +13,10 @@
 #   2. tshark -r FILE -Y smtp -T fields -e smtp.req.command
 #   3. mailguard-detect -r FILE --json (judging on worker threads, the
 #      default), and again with MG_ANALYZE_THREADS=0 (judging inline)
-# and prints wall time, CPU time and peak RSS of each, the ratios, the
-# load average before and after (the machine may be shared), and
+# $MG_BENCH_ROUNDS times (default 5; tshark once), in a rotated order,
+# and prints the median and range of wall and CPU time, the peak RSS, the
+# ratios of the medians, the load average before and after (the machine
+# may be shared or virtual: single runs vary by 50%), and
 # whether every session got the verdict the generator intended.  Then it
 # doubles the file and runs mailguard-detect again: peak RSS must stay
 # flat.  Figures go to docs/benchmarks.md by hand (with this command).
@@ -62,23 +64,50 @@ cmds = [
     ("mailguard-detect, 0 threads", ["env", "MG_ANALYZE_THREADS=0", det,
                                      "-r", f, "--json"]),
 ]
+rounds = int(os.environ.get("MG_BENCH_ROUNDS", "5"))
 print("CPUs online %d, load average before: %.2f %.2f %.2f"
       % ((os.cpu_count() or 0,) + os.getloadavg()))
+print("%d rounds, the commands in a rotated order each round (tshark in the"
+      " first only); median and range of each" % rounds)
+runs = {name: [] for name, _ in cmds}
+outs = {}
+for rnd in range(rounds):
+    k = rnd % len(cmds)
+    for i, (name, argv) in enumerate(cmds[k:] + cmds[:k]):
+        if name.startswith("tshark") and runs[name]:
+            continue
+        idx = [c[0] for c in cmds].index(name)
+        out = os.path.join(work, "cmd%d.out" % idx)
+        wall, cpu, rss, rc, err = measure(argv, out)
+        runs[name].append((wall, cpu, rss))
+        outs[name] = out
+        if rc not in (0, 1):
+            print("%s: exit %d\n  stderr: %s" % (name, rc, err))
+
+
+def median(v):
+    v = sorted(v)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
 res = {}
-for name, argv in cmds:
-    out = os.path.join(work, "cmd%d.out" % len(res))
-    wall, cpu, rss, rc, err = measure(argv, out)
-    res[name] = (wall, cpu, rss, out)
-    print("%-28s wall %8.2f s  cpu %8.2f s  peak RSS %7.1f MiB  exit %d"
-          % (name, wall, cpu, rss, rc))
-    if rc not in (0, 1):
-        print("  stderr:", err)
+for name, _ in cmds:
+    r = runs[name]
+    w = [x[0] for x in r]
+    c = [x[1] for x in r]
+    m = max(x[2] for x in r)
+    res[name] = (median(w), median(c), m, outs[name])
+    print("%-28s wall %6.2f s (%.2f-%.2f)  cpu %6.2f s (%.2f-%.2f)  "
+          "peak RSS %7.1f MiB  runs %d" % (name, median(w), min(w), max(w),
+                                           median(c), min(c), max(c), m,
+                                           len(r)))
 
 base = res[cmds[0][0]]
 print("\nfile %s: %.1f MB" % (f, size))
 for name, _ in cmds[1:]:
     w, c, r, _ = res[name]
-    print("%-28s %6.1fx the bare loop (wall), %6.1fx (cpu)"
+    print("%-28s %6.1fx the bare loop (median wall), %6.1fx (median cpu)"
           % (name, w / base[0], c / max(base[1], 1e-9)))
 
 # Every session reported with the intended verdict?

@@ -36,6 +36,11 @@ int	escape_wire(struct buf *out, const uint8_t *p, size_t n,
  */
 char	*escape_wire_str(const uint8_t *p, size_t n, enum escape_mode m,
 	    size_t cap);
+/* The same string allocated in arena a (freed with it), or with
+ * xmalloc when a is NULL. */
+struct arena;
+char	*escape_wire_str_in(struct arena *a, const uint8_t *p, size_t n,
+	    size_t cap);
 /* Bytes escape_wire() would append for the input (no allocation). */
 size_t	escape_wire_len(const uint8_t *p, size_t n);
 /*

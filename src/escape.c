@@ -7,6 +7,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "arena.h"
 #include "buf.h"
 #include "escape.h"
 #include "util.h"
@@ -150,17 +151,23 @@ escape_wire(struct buf *out, const uint8_t *p, size_t n, enum escape_mode m)
 char *
 escape_wire_str(const uint8_t *p, size_t n, enum escape_mode m, size_t cap)
 {
+	(void)m;
+	return escape_wire_str_in(NULL, p, n, cap);
+}
+
+char *
+escape_wire_str_in(struct arena *a, const uint8_t *p, size_t n, size_t cap)
+{
 	size_t take = n, olen, k;
 	int cut = 0;
 	char *s;
 
-	(void)m;
 	if (cap > 0 && n > cap) {
 		take = cap;
 		cut = 1;
 	}
 	olen = escape_wire_len(p, take) + (cut ? 3 : 0);
-	s = xmalloc(olen + 1);
+	s = a != NULL ? arena_alloc(a, olen + 1) : xmalloc(olen + 1);
 	k = escape_wire_to(s, p, take);
 	if (cut) {
 		memcpy(s + k, "...", 3);

@@ -113,30 +113,6 @@ facts_reply_line(struct facts *fs, const struct smtp_reply *r)
 	return buf_cstr(b);
 }
 
-/* escape_wire_str(p, n, ESCAPE_TERM, cap) in the table's arena (freed
- * with the table). */
-static const char *
-facts_escape(struct facts *fs, const uint8_t *p, size_t n, size_t cap)
-{
-	size_t take = n, len;
-	int cut = 0;
-	char *s;
-
-	if (cap > 0 && n > cap) {
-		take = cap;
-		cut = 1;
-	}
-	len = escape_wire_len(p, take);
-	s = arena_alloc(&fs->arena, len + (cut ? 3 : 0) + 1);
-	escape_wire_to(s, p, take);
-	if (cut) {
-		memcpy(s + len, "...", 3);
-		len += 3;
-	}
-	s[len] = '\0';
-	return s;
-}
-
 /* name = prefix (already there, pl bytes) then suffix, cut like
  * facts_cat(name, MG_FACT_NAME_MAX, prefix, suffix, NULL). */
 static const char *
@@ -521,10 +497,10 @@ facts_greeting(struct facts *fs, const struct dialog *d, const char *source)
 	facts_set_int(fs, "greeting.lines", (int64_t)d->greeting.nlines, 0);
 	facts_set_int(fs, "greeting.code", d->greeting.code, 0);
 	facts_set_str(fs, "greeting.end", "reply", 0);
-	line = facts_escape(fs, d->greeting_raw, d->greeting_rawlen,
-	    MG_FACT_VALUE_MAX * 4);
+	line = escape_wire_str_in(&fs->arena, d->greeting_raw,
+	    d->greeting_rawlen, MG_FACT_VALUE_MAX * 4);
 	facts_set_evidence(fs, "greeting.class", line, source);
-	line = d->greeting.nlines > 0 ? facts_escape(fs,
+	line = d->greeting.nlines > 0 ? escape_wire_str_in(&fs->arena,
 	    (const uint8_t *)d->greeting.lines[0].text,
 	    d->greeting.lines[0].len, MG_FACT_VALUE_MAX) : "";
 	facts_set_str(fs, "greeting.text", line, 0);

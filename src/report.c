@@ -104,29 +104,6 @@ report_take(struct report *r, const struct buf *b)
 	return arena_memdup0(&r->arena, b->data, b->len);
 }
 
-/* escape_wire_str() into r's arena. */
-static char *
-report_escape(struct report *r, const uint8_t *p, size_t n, size_t cap)
-{
-	size_t take = n, len;
-	int cut = 0;
-	char *s;
-
-	if (cap > 0 && n > cap) {
-		take = cap;
-		cut = 1;
-	}
-	len = escape_wire_len(p, take);
-	s = arena_alloc(&r->arena, len + (cut ? 3 : 0) + 1);
-	escape_wire_to(s, p, take);
-	if (cut) {
-		memcpy(s + len, "...", 3);
-		len += 3;
-	}
-	s[len] = '\0';
-	return s;
-}
-
 /* A reply's longest X run beats the command's: the box X-filled it. */
 static int
 report_xquoted(const struct dialog_exchange *x)
@@ -337,9 +314,10 @@ report_probe_add(struct report *r, struct buf *b, const struct transcript *t,
 	p.name = report_str(r, t->label[0] ? t->label : "session");
 	bytes = transcript_bytes(t, TR_C2S, &len);
 	p.sent = d->nex > 0 ? report_sent(r, b, d) :
-	    report_escape(r, bytes, len, MG_REPORT_TEXT_MAX);
+	    escape_wire_str_in(&r->arena, bytes, len, MG_REPORT_TEXT_MAX);
 	bytes = transcript_bytes(t, TR_S2C, &len);
-	p.reply = report_escape(r, bytes, len, MG_REPORT_TEXT_MAX);
+	p.reply = escape_wire_str_in(&r->arena, bytes, len,
+	    MG_REPORT_TEXT_MAX);
 	p.classification = report_classify(r, b, d);
 	REPORT_ADD(r, probes, nprobes, &p);
 }
@@ -495,8 +473,9 @@ report_keywords(struct report *r, struct buf *bp, const struct dialog *d)
 	for (i = 0; i < l.n; i++) {
 		if (!l.v[i].masked)
 			continue;
-		k.masked = report_escape(r, (const uint8_t *)l.v[i].keyword,
-		    strlen(l.v[i].keyword), 0);
+		k.masked = escape_wire_str_in(&r->arena,
+		    (const uint8_t *)l.v[i].keyword, strlen(l.v[i].keyword),
+		    0);
 		k.length = l.v[i].mask_len;
 		nc = smtp_ext_decode(l.v[i].mask_len, cand, 6);
 		buf_reset(b);

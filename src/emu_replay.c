@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <pcap/pcap.h>
@@ -27,7 +28,7 @@
 /* One TCP connection of the capture; index 0 = client to server. */
 struct rp_flow {
 	struct rp_flow	*next;		/* bucket chain */
-	struct rp_flow	*lprev, *lnext;	/* activity list, oldest first */
+	TAILQ_ENTRY(rp_flow) act;	/* activity list, oldest first */
 	unsigned	 h;		/* bucket */
 	uint64_t	 last_us;	/* capture time of its last packet */
 	int		 fin[2], rst;
@@ -52,7 +53,7 @@ struct rp {
 	int		 randomize;
 	uint32_t	 rng;
 	struct rp_flow	*bucket[RP_BUCKETS];
-	struct rp_flow	*oldest, *newest;
+	TAILQ_HEAD(rp_flowq, rp_flow) active;
 	uint64_t	 nflows;	/* open in the table */
 	struct emu_actions act;
 	uint8_t		*inj;		/* frame of the box's own answer */
@@ -120,32 +121,6 @@ rp_inspected_port(uint16_t port)
 	return port == 25 || port == 587 || port == 2525;
 }
 
-static void
-rp_list_unlink(struct rp *r, struct rp_flow *f)
-{
-	if (f->lprev != NULL)
-		f->lprev->lnext = f->lnext;
-	else
-		r->oldest = f->lnext;
-	if (f->lnext != NULL)
-		f->lnext->lprev = f->lprev;
-	else
-		r->newest = f->lprev;
-	f->lprev = f->lnext = NULL;
-}
-
-static void
-rp_list_append(struct rp *r, struct rp_flow *f)
-{
-	f->lprev = r->newest;
-	f->lnext = NULL;
-	if (r->newest != NULL)
-		r->newest->lnext = f;
-	else
-		r->oldest = f;
-	r->newest = f;
-}
-
 /* Forget a flow: a later packet of it would start a new, mid-stream one. */
 static void
 rp_flow_forget(struct rp *r, struct rp_flow *f)
@@ -156,7 +131,7 @@ rp_flow_forget(struct rp *r, struct rp_flow *f)
 		pp = &(*pp)->next;
 	if (*pp == f)
 		*pp = f->next;
-	rp_list_unlink(r, f);
+	TAILQ_REMOVE(&r->active, f, act);
 	if (f->rst || (f->fin[0] && f->fin[1]))
 		r->st->retired++;
 	else
@@ -174,15 +149,15 @@ rp_flows_expire(struct rp *r, uint64_t now)
 	struct rp_flow *f;
 	uint64_t wait;
 
-	while ((f = r->oldest) != NULL) {
+	while ((f = TAILQ_FIRST(&r->active)) != NULL) {
 		wait = f->rst || (f->fin[0] && f->fin[1]) ? RP_LINGER_US :
 		    (uint64_t)MG_FLOW_IDLE_SEC * 1000000;
 		if (now < f->last_us || now - f->last_us <= wait)
 			break;
 		rp_flow_forget(r, f);
 	}
-	if (r->nflows >= MG_FLOWS_MAX && r->oldest != NULL)
-		rp_flow_forget(r, r->oldest);
+	if (r->nflows >= MG_FLOWS_MAX && !TAILQ_EMPTY(&r->active))
+		rp_flow_forget(r, TAILQ_FIRST(&r->active));
 }
 
 static struct rp_flow *
@@ -220,7 +195,7 @@ rp_flow_new(struct rp *r, const struct pcap_pkt *k, unsigned h)
 	f->h = h;
 	f->next = r->bucket[h];
 	r->bucket[h] = f;
-	rp_list_append(r, f);
+	TAILQ_INSERT_TAIL(&r->active, f, act);
 	r->nflows++;
 	r->st->flows++;
 	return f;
@@ -248,9 +223,9 @@ rp_flow_get(struct rp *r, const struct pcap_pkt *k, int *dir)
 		rp_flows_expire(r, k->ts_us);
 		f = rp_flow_new(r, k, h);
 		*dir = rp_side(f, k);
-	} else if (f != r->newest) {
-		rp_list_unlink(r, f);
-		rp_list_append(r, f);
+	} else if (f != TAILQ_LAST(&r->active, rp_flowq)) {
+		TAILQ_REMOVE(&r->active, f, act);
+		TAILQ_INSERT_TAIL(&r->active, f, act);
 	}
 	if (k->ts_us > f->last_us)
 		f->last_us = k->ts_us;
@@ -266,8 +241,8 @@ rp_flows_free(struct rp *r)
 {
 	struct rp_flow *f, *n;
 
-	for (f = r->oldest; f != NULL; f = n) {
-		n = f->lnext;
+	for (f = TAILQ_FIRST(&r->active); f != NULL; f = n) {
+		n = TAILQ_NEXT(f, act);
 		emu_conn_free(f->ec);
 		free(f);
 	}
@@ -511,6 +486,7 @@ emu_replay_run_log(const struct emu_profile *p, const char *in,
 	memset(r->st, 0, sizeof(*r->st));
 	r->randomize = randomize_isn;
 	r->rng = seed;
+	TAILQ_INIT(&r->active);
 	emu_actions_init(&r->act);
 	rc = rp_loop(r, pc, pd, in, out, errbuf);
 	if ((pcap_dump_flush(pd) != 0 || ferror(pcap_dump_file(pd))) &&

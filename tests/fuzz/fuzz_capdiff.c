@@ -20,6 +20,10 @@
  * per-pair lists respect CAPDIFF_ITEMS_MAX, ranges and segments lie
  * inside the streams, scores stay in 0..100, a pair of byte-identical
  * sessions lists nothing, and the text and JSON renderers terminate.
+ * The same sessions built again and fed to the streaming matcher
+ * (capdiff_stream, in start order, deciding after every session) give
+ * the same pairs and scores as capdiff_new whenever each side's starts
+ * ascend and no cap was hit (the condition its header states).
  *
  * Build and run: tests/fuzz/run.sh capdiff (seeds: corpus/capdiff/).
  */
@@ -32,6 +36,7 @@
 #include <string.h>
 
 #include "capdiff.h"
+#include "capdiff_stream.h"
 #include "mg_limits.h"
 #include "transcript.h"
 
@@ -276,6 +281,89 @@ fuzz_check(const struct capdiff *cd, struct fuzz_side *o,
 	}
 }
 
+/* Pairs the streaming matcher called back, in call order. */
+struct fuzz_got {
+	size_t	 n;
+	size_t	 a[FUZZ_SESS_MAX], b[FUZZ_SESS_MAX];
+	int	 score[FUZZ_SESS_MAX];
+};
+
+static void
+fuzz_got_pair(const struct capdiff_pair *p, void *arg)
+{
+	struct fuzz_got *g = arg;
+
+	if (g->n >= FUZZ_SESS_MAX)
+		abort();		/* more pairs than sessions */
+	g->a[g->n] = p->a;
+	g->b[g->n] = p->b;
+	g->score[g->n++] = p->score;
+}
+
+static void
+fuzz_got_alone(int side, const struct capdiff_sess *cs, void *arg)
+{
+	(void)side;
+	(void)cs;
+	(void)arg;
+}
+
+/* Start of side s's next session, or the end. */
+static uint64_t
+fuzz_bound(const struct fuzz_side *s, size_t next)
+{
+	return next < s->n ? s->t[next]->start_us : UINT64_MAX;
+}
+
+/* The data again through capdiff_stream; compared with cd's pairs. */
+static void
+fuzz_stream(const struct capdiff *cd, size_t nout, const uint8_t *data,
+    size_t size)
+{
+	struct fuzz_side side[2];
+	struct fuzz_got g;
+	struct capdiff_stream *cs;
+	const struct capdiff_stream_stats *st;
+	size_t next[2] = { 0, 0 }, k, i, np;
+	int s, ordered = 1;
+
+	memset(side, 0, sizeof(side));
+	memset(&g, 0, sizeof(g));
+	fuzz_build(side, data, size);
+	for (s = 0; s < 2; s++)
+		for (k = 1; k < side[s].n; k++)
+			if (side[s].t[k]->start_us < side[s].t[k - 1]->start_us)
+				ordered = 0;
+	cs = capdiff_stream_new(fuzz_got_pair, fuzz_got_alone, &g);
+	while (next[0] < side[0].n || next[1] < side[1].n) {
+		s = fuzz_bound(&side[1], next[1]) <
+		    fuzz_bound(&side[0], next[0]);
+		capdiff_stream_add(cs, s, side[s].t[next[s]]);
+		side[s].t[next[s]++] = NULL;	/* the stream owns it */
+		capdiff_stream_advance(cs, fuzz_bound(&side[0], next[0]),
+		    fuzz_bound(&side[1], next[1]));
+	}
+	capdiff_stream_advance(cs, UINT64_MAX, UINT64_MAX);
+	st = capdiff_stream_stats(cs);
+	if (st->held != 0 || st->pairs != g.n)
+		abort();
+	if (ordered && st->late == 0 && st->forced == 0) {
+		if (g.n != cd->npairs)
+			abort();
+		/* same pairs and scores, in outside order */
+		for (i = 0, np = 0; i < nout; i++) {
+			if (cd->pair_of[0][i] < 0)
+				continue;
+			k = (size_t)cd->pair_of[0][i];
+			if (g.a[np] != i || g.b[np] != cd->pairs[k].b ||
+			    g.score[np] != cd->pairs[k].score)
+				abort();
+			np++;
+		}
+	}
+	capdiff_stream_free(cs);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -292,6 +380,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	cd = capdiff_new(side[0].t, side[0].n, side[1].t, side[1].n);
 	fuzz_check(cd, &side[0], &side[1]);
+	fuzz_stream(cd, side[0].n, data, size);
 	(void)capdiff_differs(cd);
 	capdiff_print_text(cd, null, "outside", "inside");
 	capdiff_print_json(cd, null, "outside", "inside");

@@ -56,6 +56,9 @@ int util_slice_ieq(const char *p, size_t len, const char *word);
 
 /* Monotonic time in microseconds, and wall-clock time in microseconds. */
 uint64_t util_mono_us(void);
+/* Size of a regular file, for progress lines; 0 for "-" (stdin), a pipe,
+ * a device or a path that cannot be read. */
+uint64_t util_file_size(const char *path);
 uint64_t util_wall_us(void);
 
 #endif /* UTIL_H */

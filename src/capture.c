@@ -285,13 +285,9 @@ capture_step(struct capture *c, uint64_t max, char *errbuf)
 uint64_t
 capture_horizon(const struct capture *c)
 {
-	uint64_t h = c->now_us;
+	size_t nold;
 
-	if (c->ended || c->in == NULL)
-		return UINT64_MAX;
-	if (c->head != NULL && c->head->f->first_us < h)
-		h = c->head->f->first_us;
-	return h;
+	return capture_bound(c, 0, NULL, 0, &nold);	/* nothing is older */
 }
 
 uint64_t

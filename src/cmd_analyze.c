@@ -1,7 +1,6 @@
 /* cmd_analyze.c - mailguard-detect -r: judge the SMTP sessions of captures. */
 #include "config.h"
 
-#include <sys/stat.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -434,17 +433,6 @@ ca_summary_text(const struct ca_run *r, const struct capture_stats *st)
 		fputc('\n', fp);
 }
 
-static uint64_t
-ca_file_size(const char *path)
-{
-	struct stat sb;
-
-	if (strcmp(path, "-") == 0 || stat(path, &sb) != 0 ||
-	    !S_ISREG(sb.st_mode))
-		return 0;
-	return (uint64_t)sb.st_size;
-}
-
 /*
  * Verdict families whose sessions need the full report: the ones
  * ca_smtp_session() prints in full (all with -v, interference otherwise,
@@ -473,7 +461,7 @@ ca_read(struct ca_run *r, const char *path, struct capture_stats *st)
 	memset(&co, 0, sizeof(co));
 	co.filter = r->o->filter;
 	r->name = path;
-	r->size = ca_file_size(path);
+	r->size = util_file_size(path);
 	if (r->o->progress) {
 		co.progress = ca_progress;
 		co.progress_arg = r;

@@ -1,7 +1,6 @@
 /* cmd_analyze_two.c - two captures read side by side, pairs streamed. */
 #include "config.h"
 
-#include <sys/stat.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,17 +136,6 @@ ca_two_session(struct capture_session *s, void *arg)
 	s->t = NULL;
 }
 
-static uint64_t
-ca_two_file_size(const char *path)
-{
-	struct stat sb;
-
-	if (strcmp(path, "-") == 0 || stat(path, &sb) != 0 ||
-	    !S_ISREG(sb.st_mode))
-		return 0;
-	return (uint64_t)sb.st_size;
-}
-
 static void
 ca_two_progress(const struct ca_two *r)
 {
@@ -233,7 +221,7 @@ ca_two_open(struct ca_two *r)
 		co.filter = r->o->filter;
 		r->side[i].run = r;
 		r->side[i].idx = i;
-		r->side[i].size = ca_two_file_size(r->o->files[i]);
+		r->side[i].size = util_file_size(r->o->files[i]);
 		r->side[i].c = capture_new(&co, ca_two_session, &r->side[i]);
 		err[0] = '\0';
 		if (capture_open(r->side[i].c, r->o->files[i], err) != 0) {

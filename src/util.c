@@ -1,6 +1,7 @@
 /* util.c - dying allocators, driver logging, checked parsing, bounded copies. */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,4 +224,15 @@ util_wall_us(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t
+util_file_size(const char *path)
+{
+	struct stat sb;
+
+	if (strcmp(path, "-") == 0 || stat(path, &sb) != 0 ||
+	    !S_ISREG(sb.st_mode))
+		return 0;
+	return (uint64_t)sb.st_size;
 }

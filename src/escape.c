@@ -90,13 +90,10 @@ escape_wire_to(char *dst, const uint8_t *p, size_t n)
 		 * bytes left at least 16 output bytes are still to come, so
 		 * the store stays inside what the caller sized. */
 		while (i + 16 <= n) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-			unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-			    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)),
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
+			unsigned m = escape_mask16(p + i);
 
-			_mm_storeu_si128((__m128i *)(dst + k), v);
+			_mm_storeu_si128((__m128i *)(dst + k),
+			    _mm_loadu_si128((const __m128i *)(p + i)));
 			if (m == 0) {
 				i += 16;
 				k += 16;

@@ -214,7 +214,7 @@ static struct fact *
 facts_slot_h(struct facts *fs, const char *name, uint32_t h, size_t len,
     int replace, int *existed)
 {
-	struct fact *f, *nf;
+	struct fact *f;
 
 	if ((f = facts_find_h(fs, name, h)) != NULL) {
 		*existed = 1;
@@ -225,11 +225,10 @@ facts_slot_h(struct facts *fs, const char *name, uint32_t h, size_t len,
 		return NULL;
 	}
 	if (fs->n == fs->size) {
-		fs->size = fs->size ? fs->size * 2 : 128;
-		nf = arena_alloc(&fs->arena, fs->size * sizeof(*fs->f));
-		if (fs->n > 0)
-			memcpy(nf, fs->f, fs->n * sizeof(*fs->f));
-		fs->f = nf;
+		/* 128 slots first, then twice; the old array stays in the
+		 * arena (freed with the table) */
+		fs->f = arena_grow(&fs->arena, fs->f, &fs->size,
+		    fs->n < 128 ? 128 : fs->n + 1, sizeof(*fs->f));
 		facts_index_grow(fs);
 	}
 	f = &fs->f[fs->n++];
@@ -244,14 +243,18 @@ facts_slot_h(struct facts *fs, const char *name, uint32_t h, size_t len,
 	return f;
 }
 
+/* facts_slot_h with the name's hash; *existed as there (may be NULL). */
 static struct fact *
-facts_slot(struct facts *fs, const char *name, int replace)
+facts_slot(struct facts *fs, const char *name, int replace, int *existed)
 {
-	int existed = 0;
+	int ex = 0;
 	size_t len;
 	uint32_t h = facts_hash_n(name, &len);
+	struct fact *f = facts_slot_h(fs, name, h, len, replace, &ex);
 
-	return facts_slot_h(fs, name, h, len, replace, &existed);
+	if (existed != NULL)
+		*existed = ex;
+	return f;
 }
 
 /* The number v as f's value. */
@@ -283,7 +286,7 @@ facts_set_int(struct facts *fs, const char *name, int64_t v, int replace)
 {
 	struct fact *f;
 
-	if ((f = facts_slot(fs, name, replace)) != NULL)
+	if ((f = facts_slot(fs, name, replace, NULL)) != NULL)
 		facts_int_value(fs, f, v);
 }
 
@@ -291,12 +294,9 @@ int
 facts_add_int(struct facts *fs, const char *name, int64_t v)
 {
 	struct fact *f;
-	int existed = 0;
-	size_t len;
-	uint32_t h = facts_hash_n(name, &len);
+	int existed;
 
-	f = facts_slot_h(fs, name, h, len, 0, &existed);
-	if (f != NULL)
+	if ((f = facts_slot(fs, name, 0, &existed)) != NULL)
 		facts_int_value(fs, f, v);
 	return existed;
 }
@@ -309,7 +309,7 @@ facts_set_str(struct facts *fs, const char *name, const char *v,
 	uint64_t u;
 	size_t n;
 
-	if ((f = facts_slot(fs, name, replace)) == NULL)
+	if ((f = facts_slot(fs, name, replace, NULL)) == NULL)
 		return;
 	v = v != NULL ? v : "";
 	/* Bound the copy by the fact value cap. */

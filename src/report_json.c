@@ -168,55 +168,80 @@ report_json_esc(struct report_json_w *w, const char *s, size_t n)
 	report_json_raw(w, s + start, n - start);
 }
 
+/* Extra room report_json_fast needs past the worst case: its last
+ * sixteen-byte store may run past what it keeps. */
+#define RJ_SLACK	16
+
+/* Bit i set for each byte of v (16) that JSON does not take as it is:
+ * below 0x20 or 0x80 and up (both below 0x20 as signed bytes), '"',
+ * '\\'.  Without SSE2 the same mask a byte at a time. */
+#ifdef __SSE2__
+static inline unsigned
+report_json_mask16(const unsigned char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)p);
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(
+	    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+	    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
+}
+#else
+static inline unsigned
+report_json_mask16(const unsigned char *p)
+{
+	unsigned m = 0, k;
+
+	for (k = 0; k < 16; k++)
+		if (report_json_class[p[k]] != 0)
+			m |= 1u << k;
+	return m;
+}
+#endif
+
 /*
  * s (n bytes, valid UTF-8 unless high) quoted and escaped straight into
  * the buffer, which has room for the worst case (6 bytes per byte and
- * the quotes): no call per escape.  Returns 0, or -1 when s holds a byte
- * 0x80 or above and is not UTF-8 (nothing written then).
+ * the quotes) and RJ_SLACK more: sixteen bytes are scanned and copied
+ * at once, the last ones through a zero-padded copy (never a read past
+ * s), and each byte that needs it escaped where the scan stopped.
+ * Returns 0, or -1 when s holds a byte 0x80 or above and is not UTF-8
+ * (nothing written then).
  */
 static int
 report_json_fast(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *q;
+	unsigned char tail[16];
 	char *o = (char *)b->data + b->len;
-	size_t i = 0;
-	uint64_t x;
+	size_t i = 0, rem, k;
+	unsigned m;
 	int high = 0;
 	unsigned char c;
 
 	*o++ = '"';
 	while (i < n) {
-#ifdef __SSE2__
-		/* Sixteen bytes at a time: below 0x20 or 0x80 and up (both
-		 * below 0x20 as signed bytes), '"' or '\\'.  The store may
-		 * run past what is kept; the room holds 6 bytes per byte. */
-		if (i + 16 <= n) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-			int m = _mm_movemask_epi8(_mm_or_si128(
-			    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
-
-			_mm_storeu_si128((__m128i *)o, v);
-			if (m == 0) {
-				o += 16;
-				i += 16;
-				continue;
-			}
-			o += __builtin_ctz((unsigned)m);
-			i += __builtin_ctz((unsigned)m);
+		rem = n - i;
+		q = p + i;
+		if (rem < 16) {
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, q, rem);
+			q = tail;
 		}
-#endif
-		if (i + 8 <= n) {
-			memcpy(&x, p + i, 8);
-			if (!report_json_special(x)) {
-				memcpy(o, &x, 8);
-				o += 8;
-				i += 8;
-				continue;
-			}
+		m = report_json_mask16(q);
+		memcpy(o, q, 16);
+		if (rem < 16)
+			m &= (1u << rem) - 1;
+		if (m == 0) {
+			k = rem < 16 ? rem : 16;
+			o += k;
+			i += k;
+			continue;
 		}
+		k = (size_t)__builtin_ctz(m);
+		o += k;
+		i += k;
 		c = p[i++];
 		switch (report_json_class[c]) {
 		case 2:
@@ -229,29 +254,58 @@ report_json_fast(struct buf *b, const char *s, size_t n)
 		default:
 			break;
 		}
-		*o++ = '\\';
+		o[0] = '\\';
 		switch (c) {
-		case '"':	*o++ = '"';	break;
-		case '\\':	*o++ = '\\';	break;
-		case '\b':	*o++ = 'b';	break;
-		case '\f':	*o++ = 'f';	break;
-		case '\n':	*o++ = 'n';	break;
-		case '\r':	*o++ = 'r';	break;
-		case '\t':	*o++ = 't';	break;
+		case '"':	o[1] = '"';	break;
+		case '\\':	o[1] = '\\';	break;
+		case '\b':	o[1] = 'b';	break;
+		case '\f':	o[1] = 'f';	break;
+		case '\n':	o[1] = 'n';	break;
+		case '\r':	o[1] = 'r';	break;
+		case '\t':	o[1] = 't';	break;
 		default:
-			*o++ = 'u';
-			*o++ = '0';
-			*o++ = '0';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-			break;
+			o[1] = 'u';
+			o[2] = '0';
+			o[3] = '0';
+			o[4] = hex[c >> 4];
+			o[5] = hex[c & 15];
+			o += 6;
+			continue;
 		}
+		o += 2;
 	}
 	if (high && !report_json_utf8_ok(s, n))
 		return -1;
 	*o++ = '"';
 	b->len = (size_t)(o - (char *)b->data);
 	return 0;
+}
+
+/*
+ * Storage for need more bytes past b->len (and its NUL) when the cap
+ * allows them: buf.h has no reserve, so zeros are appended and taken
+ * back (once per buffer: the analyzer reuses it line after line).
+ * Returns whether the room is there.
+ */
+static int
+report_json_room(struct buf *b, size_t need)
+{
+	static const char zero[4096];
+	size_t len0 = b->len, k;
+
+	if (b->size > len0 + need)
+		return 1;
+	if (b->cap - len0 < need)
+		return 0;
+	while (b->size <= len0 + need) {
+		k = len0 + need + 1 - b->len;
+		k = k < sizeof(zero) ? k : sizeof(zero);
+		if (k > b->cap - b->len || buf_append(b, zero, k) < 0)
+			break;
+	}
+	b->len = len0;
+	b->data[len0] = '\0';
+	return b->size > len0 + need;
 }
 
 /* A NUL-terminated string (NULL is ""), quoted. */
@@ -264,10 +318,11 @@ report_json_str(struct report_json_w *w, const char *s)
 	if (s == NULL)
 		s = "";
 	n = strlen(s);
-	/* Room for the worst case already there (the analyzer's buffer is
-	 * reused line after line): escape in place. */
-	if (!w->err && n < (SIZE_MAX - 3) / 6 &&
-	    b->size > b->len + 6 * n + 2 && b->cap - b->len >= 6 * n + 2) {
+	/* Room for the worst case (usually already there: the analyzer's
+	 * buffer is reused line after line): escape in place. */
+	if (!w->err && n < (SIZE_MAX - 3 - RJ_SLACK) / 6 &&
+	    b->cap - b->len >= 6 * n + 2 &&
+	    report_json_room(b, 6 * n + 2 + RJ_SLACK)) {
 		if (report_json_fast(b, s, n) == 0)
 			return;
 		n = 0;	/* json_string() refuses it: out_json_str "" */

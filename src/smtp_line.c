@@ -3,6 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "mg_limits.h"
 #include "smtp_line.h"
@@ -73,40 +76,80 @@ smtp_line_pending(const struct smtp_line_framer *f)
 	return f->full;
 }
 
-/* Update the partial line's flags with the bytes [p, q), none of them LF. */
-/* Eight bytes at a time: does word x hold a NUL, a CR or a byte 0x80 and
- * up?  (Bit tricks from "Bit Twiddling Hacks", haszero.) */
-#define SL_ONES		0x0101010101010101ULL
-#define SL_HIGH		0x8080808080808080ULL
-#define SL_ZERO(x)	(((x) - SL_ONES) & ~(x) & SL_HIGH)
-
-static void
-smtp_line_scan(struct smtp_line_framer *f, const uint8_t *p,
-    const uint8_t *q)
+/* The flags one byte that is not LF sets (the byte after a CR makes it
+ * bare; NUL; 0x80 and up). */
+static inline void
+smtp_line_byte(struct smtp_line_framer *f, uint8_t c)
 {
-	uint64_t x;
+	if (f->prev_cr)
+		f->flags |= SMTP_LINE_BARE_CR;
+	if (c == '\0')
+		f->flags |= SMTP_LINE_NUL;
+	else if (c >= 0x80)
+		f->flags |= SMTP_LINE_8BIT;
+	f->prev_cr = (c == '\r');
+}
 
-	/* Words with none of the bytes that set a flag change nothing but
-	 * prev_cr (their last byte is not CR). */
-	while (q - p >= 8) {
-		memcpy(&x, p, 8);
-		if ((SL_ZERO(x) | (x & SL_HIGH) |
-		    SL_ZERO(x ^ (SL_ONES * '\r'))) != 0)
-			break;
-		if (f->prev_cr)
-			f->flags |= SMTP_LINE_BARE_CR;
-		f->prev_cr = 0;
-		p += 8;
+/*
+ * The first LF in [p, end), or NULL; the partial line's flags updated
+ * with the bytes before it, in the same pass (no memchr and then a
+ * second scan of the same bytes).  Sixteen bytes at a time with SSE2
+ * (the last ones through a zero-padded copy, never a read past end):
+ * bytes that set no flag (no NUL, CR or byte 0x80 and up) change
+ * nothing but prev_cr, so only those from the first that does (the CR
+ * of CRLF, usually) go one by one.
+ */
+static const uint8_t *
+smtp_line_find(struct smtp_line_framer *f, const uint8_t *p,
+    const uint8_t *end)
+{
+#ifdef __SSE2__
+	uint8_t tail[16];
+	const uint8_t *q;
+	__m128i v;
+	unsigned lf, sp, k, i, all;
+	size_t rem;
+
+	while (p < end) {
+		rem = (size_t)(end - p);
+		q = p;
+		all = 0xffff;
+		if (rem < 16) {
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, p, rem);
+			q = tail;
+			all = (1u << rem) - 1;
+		}
+		v = _mm_loadu_si128((const __m128i *)q);
+		lf = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+		    _mm_set1_epi8('\n'))) & all;
+		sp = (unsigned)_mm_movemask_epi8(_mm_or_si128(v,
+		    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_setzero_si128()),
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')))));
+		k = lf != 0 ? (unsigned)__builtin_ctz(lf) :
+		    (unsigned)(rem < 16 ? rem : 16);
+		sp &= (1u << k) - 1;
+		i = sp != 0 ? (unsigned)__builtin_ctz(sp) : k;
+		if (i > 0) {
+			if (f->prev_cr)
+				f->flags |= SMTP_LINE_BARE_CR;
+			f->prev_cr = 0;
+		}
+		for (; i < k; i++)
+			smtp_line_byte(f, p[i]);
+		if (lf != 0)
+			return p + k;
+		p += k;
 	}
-	for (; p < q; p++) {
-		if (f->prev_cr)
-			f->flags |= SMTP_LINE_BARE_CR;
-		if (*p == '\0')
-			f->flags |= SMTP_LINE_NUL;
-		else if (*p >= 0x80)
-			f->flags |= SMTP_LINE_8BIT;
-		f->prev_cr = (*p == '\r');
+	return NULL;
+#else
+	for (; p < end; p++) {
+		if (*p == '\n')
+			return p;
+		smtp_line_byte(f, *p);
 	}
+	return NULL;
+#endif
 }
 
 /* Keep what fits of [p, p+n) in the partial-line store (cap bytes). */
@@ -152,9 +195,8 @@ smtp_line_feed(struct smtp_line_framer *f, const uint8_t **pp,
 	fresh = (f->full == 0);
 	if (fresh)
 		f->line_off = f->off;
-	lf = memchr(p, '\n', (size_t)(end - p));
+	lf = smtp_line_find(f, p, end);
 	n = (size_t)((lf != NULL ? lf : end) - p);
-	smtp_line_scan(f, p, p + n);
 	f->full += n;
 	f->off += n;
 	if (lf == NULL) {

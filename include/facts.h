@@ -31,6 +31,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -46,6 +47,7 @@ struct transcript;
 
 struct fact {
 	char	 name[MG_FACT_NAME_MAX];
+	uint32_t nlen;		/* strlen(name) */
 	char	*value;		/* text value, owned, never NULL */
 	size_t	 vroom;		/* bytes value may hold (replacing) */
 	int	 is_num;	/* value is a decimal integer */
@@ -89,43 +91,143 @@ struct dialog;
 void	facts_from_dialogs(struct dialog *const *d,
 	    struct transcript *const *t, size_t n, struct facts *out);
 
+/*
+ * Every setter and getter takes the name's length and hash (the _h
+ * forms); the usual forms below are inline and compute both from the
+ * name, so for a literal name (most of them) the compiler folds the
+ * strlen and the hash away: no name is measured or hashed per session.
+ * The hash is of the length and the first and last eight bytes (names
+ * are 6 to 40 bytes and differ at one end or the other; a rare
+ * collision only costs a compare).
+ */
+static inline uint32_t
+facts_hash_l(const char *name, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, a = 0, b = 0;
+	size_t i;
+
+	if (n >= 8) {
+		memcpy(&a, name, 8);
+		memcpy(&b, name + n - 8, 8);
+	} else
+		for (i = 0; i < n; i++)
+			a |= (uint64_t)(unsigned char)name[i] << (8 * i);
+	h = (h ^ a) * 0xff51afd7ed558ccdULL;
+	h ^= h >> 32;
+	h = (h ^ b) * 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 29;
+	return (uint32_t)h;
+}
+
+void	facts_set_int_h(struct facts *fs, const char *name, size_t len,
+	    uint32_t h, int64_t v, int replace);
+int	facts_add_int_h(struct facts *fs, const char *name, size_t len,
+	    uint32_t h, int64_t v);
+void	facts_set_str_h(struct facts *fs, const char *name, size_t len,
+	    uint32_t h, const char *v, int replace);
+void	facts_set_static_h(struct facts *fs, const char *name, size_t len,
+	    uint32_t h, const char *v);
+void	facts_set_evidence_h(struct facts *fs, const char *name,
+	    size_t len, uint32_t h, const char *evidence, const char *source);
+/* len SIZE_MAX: not known (compared as a C string). */
+const struct fact *facts_get_h(const struct facts *fs, const char *name,
+	    size_t len, uint32_t h);
+
 /* Setters: keep the first value unless replace != 0. */
-void	facts_set_int(struct facts *fs, const char *name, int64_t v,
-	    int replace);
-void	facts_set_str(struct facts *fs, const char *name,
-	    const char *v, int replace);
+static inline void
+facts_set_int(struct facts *fs, const char *name, int64_t v, int replace)
+{
+	size_t n = strlen(name);
+
+	facts_set_int_h(fs, name, n, facts_hash_l(name, n), v, replace);
+}
+
+static inline void
+facts_set_str(struct facts *fs, const char *name, const char *v,
+    int replace)
+{
+	size_t n = strlen(name);
+
+	facts_set_str_h(fs, name, n, facts_hash_l(name, n), v, replace);
+}
+
 /*
  * facts_set_str(fs, name, v, 0) for a name whose facts_name_hash() the
  * caller keeps and a value that outlives the table (a literal), which is
  * not copied.  v must be shorter than MG_FACT_VALUE_MAX.
  */
-void	facts_set_static(struct facts *fs, const char *name, uint32_t hash,
-	    const char *v);
+static inline void
+facts_set_static(struct facts *fs, const char *name, uint32_t hash,
+    const char *v)
+{
+	facts_set_static_h(fs, name, strlen(name), hash, v);
+}
+
 /* facts_set_int(fs, name, v, 0), saying whether name was there already
  * (1: nothing changed) or not (0: set, or dropped by the cap). */
-int	facts_add_int(struct facts *fs, const char *name, int64_t v);
+static inline int
+facts_add_int(struct facts *fs, const char *name, int64_t v)
+{
+	size_t n = strlen(name);
+
+	return facts_add_int_h(fs, name, n, facts_hash_l(name, n), v);
+}
+
 /* Attach evidence (escaped text, copied) and source to an existing fact. */
-void	facts_set_evidence(struct facts *fs, const char *name,
-	    const char *evidence, const char *source);
+static inline void
+facts_set_evidence(struct facts *fs, const char *name,
+    const char *evidence, const char *source)
+{
+	size_t n = strlen(name);
+
+	facts_set_evidence_h(fs, name, n, facts_hash_l(name, n), evidence,
+	    source);
+}
 
 /* Lookup; NULL when absent. */
-const struct fact *facts_get(const struct facts *fs,
-	    const char *name);
+static inline const struct fact *
+facts_get(const struct facts *fs, const char *name)
+{
+	size_t n = strlen(name);
+
+	return facts_get_h(fs, name, n, facts_hash_l(name, n));
+}
+
 /*
  * The hash facts_get() computes from a name, so a caller that looks the
  * same name up in table after table (a fingerprint condition) computes
  * it once; facts_get_hashed(fs, name, facts_name_hash(name)) is
  * facts_get(fs, name).
  */
-uint32_t facts_name_hash(const char *name);
-const struct fact *facts_get_hashed(const struct facts *fs,
-	    const char *name, uint32_t hash);
+static inline uint32_t
+facts_name_hash(const char *name)
+{
+	return facts_hash_l(name, strlen(name));
+}
+
+static inline const struct fact *
+facts_get_hashed(const struct facts *fs, const char *name, uint32_t hash)
+{
+	return facts_get_h(fs, name, SIZE_MAX, hash);
+}
+
 /* Numeric value of a numeric fact, def when absent or not numeric. */
-int64_t	facts_get_int(const struct facts *fs, const char *name,
-	    int64_t def);
+static inline int64_t
+facts_get_int(const struct facts *fs, const char *name, int64_t def)
+{
+	const struct fact *f = facts_get(fs, name);
+
+	return f != NULL && f->is_num ? f->num : def;
+}
+
 /* Text value, def when absent. */
-const char *facts_get_str(const struct facts *fs, const char *name,
-	    const char *def);
+static inline const char *
+facts_get_str(const struct facts *fs, const char *name, const char *def)
+{
+	const struct fact *f = facts_get(fs, name);
+
+	return f != NULL ? f->value : def;
+}
 
 /*
  * dst = a b c (NULL parts skipped), cut to size - 1 bytes, NUL-terminated;

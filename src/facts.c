@@ -1,5 +1,6 @@
 /* facts.c - the named-fact table: set, get, and the list of known names. */
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,38 +121,6 @@ facts_free(struct facts *fs)
 	memset(fs, 0, sizeof(*fs));
 }
 
-/* Hash of a fact name from its length, first and last eight bytes (the
- * matcher and the derivation look facts up hundreds of times per session;
- * names are 6 to 40 bytes and differ at one end or the other, and a rare
- * collision only costs a string compare). */
-static uint32_t
-facts_hash_n(const char *name, size_t *lenp)
-{
-	size_t n = strlen(name), i;
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, a = 0, b = 0;
-
-	*lenp = n;
-	if (n >= 8) {
-		memcpy(&a, name, 8);
-		memcpy(&b, name + n - 8, 8);
-	} else
-		for (i = 0; i < n; i++)
-			a |= (uint64_t)(unsigned char)name[i] << (8 * i);
-	h = (h ^ a) * 0xff51afd7ed558ccdULL;
-	h ^= h >> 32;
-	h = (h ^ b) * 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 29;
-	return (uint32_t)h;
-}
-
-static uint32_t
-facts_hash(const char *name)
-{
-	size_t len;
-
-	return facts_hash_n(name, &len);
-}
-
 /*
  * An index entry: slot + 1 in the low FACTS_SLOT_BITS bits (MG_FACTS_MAX
  * fits), the high bits of the name's hash above, so a probe that meets
@@ -181,42 +150,46 @@ facts_index_grow(struct facts *fs)
 	fs->hsize = fs->size * 2;
 	fs->hidx = arena_calloc(&fs->arena, fs->hsize, sizeof(*fs->hidx));
 	for (i = 0; i < fs->n; i++)
-		facts_index_put(fs, i, facts_hash(fs->f[i].name));
+		facts_index_put(fs, i, facts_hash_l(fs->f[i].name,
+		    fs->f[i].nlen));
 }
 
-/* The fact named name (hash h), or NULL. */
+/* The fact named name (len bytes, SIZE_MAX: not known; hash h), or
+ * NULL. */
 static struct fact *
-facts_find_h(const struct facts *fs, const char *name, uint32_t h)
+facts_find_h(const struct facts *fs, const char *name, size_t len,
+    uint32_t h)
 {
 	size_t m, i;
 	uint32_t v;
+	struct fact *f;
 
 	if (fs->hsize == 0)
 		return NULL;
 	m = fs->hsize - 1;
-	for (i = h & m; (v = fs->hidx[i]) != 0; i = (i + 1) & m)
-		if (FACTS_TAG(v) == FACTS_TAG(h) &&
-		    strcmp(fs->f[(v & FACTS_SLOT_MASK) - 1].name, name) == 0)
-			return &fs->f[(v & FACTS_SLOT_MASK) - 1];
+	for (i = h & m; (v = fs->hidx[i]) != 0; i = (i + 1) & m) {
+		if (FACTS_TAG(v) != FACTS_TAG(h))
+			continue;
+		f = &fs->f[(v & FACTS_SLOT_MASK) - 1];
+		if (len != SIZE_MAX ? f->nlen == len &&
+		    memcmp(f->name, name, len) == 0 :
+		    strcmp(f->name, name) == 0)
+			return f;
+	}
 	return NULL;
 }
 
-static struct fact *
-facts_find(const struct facts *fs, const char *name)
-{
-	return fs->hsize == 0 ? NULL : facts_find_h(fs, name,
-	    facts_hash(name));
-}
-
-/* The slot for name (hash h): existing (when replace) or new; NULL to
- * keep (*existed set when it was there already) or when dropped. */
+/* The slot for name (len bytes, hash h): existing (when replace) or
+ * new; NULL to keep (*existed set when it was there already) or when
+ * dropped. */
 static struct fact *
 facts_slot_h(struct facts *fs, const char *name, uint32_t h, size_t len,
     int replace, int *existed)
 {
 	struct fact *f;
 
-	if ((f = facts_find_h(fs, name, h)) != NULL) {
+	*existed = 0;
+	if ((f = facts_find_h(fs, name, len, h)) != NULL) {
 		*existed = 1;
 		return replace ? f : NULL;	/* value reused or replaced */
 	}
@@ -232,7 +205,9 @@ facts_slot_h(struct facts *fs, const char *name, uint32_t h, size_t len,
 		facts_index_grow(fs);
 	}
 	f = &fs->f[fs->n++];
-	memcpy(f->name, name, len + 1);
+	memcpy(f->name, name, len);
+	f->name[len] = '\0';
+	f->nlen = (uint32_t)len;
 	f->value = NULL;
 	f->vroom = 0;
 	f->is_num = 0;
@@ -243,18 +218,27 @@ facts_slot_h(struct facts *fs, const char *name, uint32_t h, size_t len,
 	return f;
 }
 
-/* facts_slot_h with the name's hash; *existed as there (may be NULL). */
-static struct fact *
-facts_slot(struct facts *fs, const char *name, int replace, int *existed)
-{
-	int ex = 0;
-	size_t len;
-	uint32_t h = facts_hash_n(name, &len);
-	struct fact *f = facts_slot_h(fs, name, h, len, replace, &ex);
+/* Small numbers' text, so most integer facts point at it instead of
+ * formatting into the table (vroom 0: a replace never writes in it). */
+#define FACTS_SMALL	1000
+static char facts_small[FACTS_SMALL][4];
+static pthread_once_t facts_small_once = PTHREAD_ONCE_INIT;
 
-	if (existed != NULL)
-		*existed = ex;
-	return f;
+static void
+facts_small_init(void)
+{
+	size_t v;
+	char *p;
+
+	for (v = 0; v < FACTS_SMALL; v++) {
+		p = facts_small[v];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p = '\0';
+	}
 }
 
 /* The number v as f's value. */
@@ -264,6 +248,14 @@ facts_int_value(struct facts *fs, struct fact *f, int64_t v)
 	char tmp[24], *p = tmp + sizeof(tmp);
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
+	f->is_num = 1;
+	f->num = v;
+	if (v >= 0 && v < FACTS_SMALL) {
+		pthread_once(&facts_small_once, facts_small_init);
+		f->value = facts_small[v];
+		f->vroom = 0;
+		return;
+	}
 	*--p = '\0';
 	do {
 		*--p = (char)('0' + u % 10);
@@ -277,39 +269,41 @@ facts_int_value(struct facts *fs, struct fact *f, int64_t v)
 		f->vroom = sizeof(tmp);
 	}
 	memcpy(f->value, p, (size_t)(tmp + sizeof(tmp) - p));
-	f->is_num = 1;
-	f->num = v;
 }
 
 void
-facts_set_int(struct facts *fs, const char *name, int64_t v, int replace)
-{
-	struct fact *f;
-
-	if ((f = facts_slot(fs, name, replace, NULL)) != NULL)
-		facts_int_value(fs, f, v);
-}
-
-int
-facts_add_int(struct facts *fs, const char *name, int64_t v)
+facts_set_int_h(struct facts *fs, const char *name, size_t len, uint32_t h,
+    int64_t v, int replace)
 {
 	struct fact *f;
 	int existed;
 
-	if ((f = facts_slot(fs, name, 0, &existed)) != NULL)
+	if ((f = facts_slot_h(fs, name, h, len, replace, &existed)) != NULL)
+		facts_int_value(fs, f, v);
+}
+
+int
+facts_add_int_h(struct facts *fs, const char *name, size_t len, uint32_t h,
+    int64_t v)
+{
+	struct fact *f;
+	int existed;
+
+	if ((f = facts_slot_h(fs, name, h, len, 0, &existed)) != NULL)
 		facts_int_value(fs, f, v);
 	return existed;
 }
 
 void
-facts_set_str(struct facts *fs, const char *name, const char *v,
-    int replace)
+facts_set_str_h(struct facts *fs, const char *name, size_t len, uint32_t h,
+    const char *v, int replace)
 {
 	struct fact *f;
 	uint64_t u;
 	size_t n;
+	int existed;
 
-	if ((f = facts_slot(fs, name, replace, NULL)) == NULL)
+	if ((f = facts_slot_h(fs, name, h, len, replace, &existed)) == NULL)
 		return;
 	v = v != NULL ? v : "";
 	/* Bound the copy by the fact value cap. */
@@ -331,16 +325,15 @@ facts_set_str(struct facts *fs, const char *name, const char *v,
 }
 
 void
-facts_set_static(struct facts *fs, const char *name, uint32_t hash,
-    const char *v)
+facts_set_static_h(struct facts *fs, const char *name, size_t len,
+    uint32_t h, const char *v)
 {
 	struct fact *f;
 	uint64_t u;
-	int existed = 0;
+	int existed;
 	size_t n;
 
-	f = facts_slot_h(fs, name, hash, strlen(name), 0, &existed);
-	if (f == NULL)
+	if ((f = facts_slot_h(fs, name, h, len, 0, &existed)) == NULL)
 		return;
 	/* vroom 0: a later replace never writes into v. */
 	f->value = (char *)(uintptr_t)v;
@@ -354,12 +347,13 @@ facts_set_static(struct facts *fs, const char *name, uint32_t hash,
 }
 
 void
-facts_set_evidence(struct facts *fs, const char *name, const char *evidence,
-    const char *source)
+facts_set_evidence_h(struct facts *fs, const char *name, size_t len,
+    uint32_t h, const char *evidence, const char *source)
 {
 	struct fact *f;
 
-	if ((f = facts_find(fs, name)) == NULL || f->evidence != NULL)
+	if ((f = facts_find_h(fs, name, len, h)) == NULL ||
+	    f->evidence != NULL)
 		return;
 	if (evidence != NULL)
 		f->evidence = facts_strndup(fs, evidence,
@@ -369,37 +363,10 @@ facts_set_evidence(struct facts *fs, const char *name, const char *evidence,
 }
 
 const struct fact *
-facts_get(const struct facts *fs, const char *name)
+facts_get_h(const struct facts *fs, const char *name, size_t len,
+    uint32_t h)
 {
-	return facts_find(fs, name);
-}
-
-uint32_t
-facts_name_hash(const char *name)
-{
-	return facts_hash(name);
-}
-
-const struct fact *
-facts_get_hashed(const struct facts *fs, const char *name, uint32_t hash)
-{
-	return facts_find_h(fs, name, hash);
-}
-
-int64_t
-facts_get_int(const struct facts *fs, const char *name, int64_t def)
-{
-	const struct fact *f = facts_find(fs, name);
-
-	return f != NULL && f->is_num ? f->num : def;
-}
-
-const char *
-facts_get_str(const struct facts *fs, const char *name, const char *def)
-{
-	const struct fact *f = facts_find(fs, name);
-
-	return f != NULL ? f->value : def;
+	return facts_find_h(fs, name, len, h);
 }
 
 /* A keyword or verb name: letters, digits, '-', '=' ... no dots. */

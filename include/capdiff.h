@@ -25,7 +25,9 @@
  * capdiff_new() here takes every session of both files at once and pairs
  * them globally best first (the reference the streaming matcher is tested
  * against: same pairs when twins start within CAPDIFF_WINDOW_US).  Both
- * fill a capdiff_pair with capdiff_pair_make().
+ * fill a capdiff_pair with capdiff_pair_make().  Both can take the inside
+ * clock's offset off first (capdiff_new_clock, capdiff_stream_set_clock;
+ * the estimate is capdiff_clock.h).
  *
  * Ownership: capdiff_new() only reads the transcripts (they must outlive
  * the struct capdiff); everything in a capdiff or a capdiff_pair is owned
@@ -97,6 +99,8 @@ struct capdiff_pair {
 	struct capdiff_sess	 who[2];	/* outside, inside */
 	int			 score;
 	int64_t			 dt_us;		/* inside start - outside */
+	int64_t			 clock_us;	/* clock offset taken off
+						 * dt_us before pairing */
 	int			 have_isn[2];	/* per tr_dir */
 	uint32_t		 isn_off[2];	/* inside - outside, mod 2^32 */
 	char			 syn[256];	/* SYN option changes, or "" */
@@ -118,6 +122,11 @@ struct capdiff {
 
 struct capdiff *capdiff_new(struct transcript **outside, size_t nout,
     struct transcript **inside, size_t nin);
+/* The same with the inside clock clock_us ahead of the outside one
+ * (capdiff_clock.h): inside start times are taken as start - clock_us
+ * for candidates and scores; dt_us stays the difference as captured. */
+struct capdiff *capdiff_new_clock(struct transcript **outside, size_t nout,
+    struct transcript **inside, size_t nin, int64_t clock_us);
 void capdiff_free(struct capdiff *cd);
 
 /* Fill p (score given; a, b left as they are) from an outside and an
@@ -129,8 +138,12 @@ void capdiff_sess_set(struct capdiff_sess *s, const struct transcript *t);
 /* A changed byte or a one-side segment (counted past the cap too). */
 int capdiff_pair_differs(const struct capdiff_pair *p);
 
-/* Score (0..100) of one candidate pair (exposed for tests). */
+/* Score (0..100) of one candidate pair (exposed for tests);
+ * capdiff_score_dt() with the start-time distance given (after a clock
+ * offset is taken off). */
 int capdiff_score(const struct transcript *a, const struct transcript *b);
+int capdiff_score_dt(const struct transcript *a, const struct transcript *b,
+    uint64_t adt_us);
 /* Any difference at all: a changed byte, a one-side segment, an
  * unmatched session. */
 int capdiff_differs(const struct capdiff *cd);

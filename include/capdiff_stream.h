@@ -77,6 +77,12 @@ void capdiff_stream_free(struct capdiff_stream *cs);
 /* Caps other than the defaults (tests); 0 keeps a default. */
 void capdiff_stream_set_caps(struct capdiff_stream *cs, uint64_t held,
     uint64_t bytes);
+/* The inside clock is clock_us ahead of the outside one (capdiff_clock.h):
+ * set before the first capdiff_stream_add().  Inside start times and
+ * inside bounds (as the caller reads them, on the inside clock) are taken
+ * less clock_us, as capdiff_new_clock() does; each pair's dt_us stays the
+ * difference as captured, its clock_us says what was taken off. */
+void capdiff_stream_set_clock(struct capdiff_stream *cs, int64_t clock_us);
 
 void capdiff_stream_add(struct capdiff_stream *cs, int side,
     struct transcript *t);

@@ -6,11 +6,18 @@
  * committed, in outside session order; unmatched sessions and the counts
  * come at the end.
  *
+ * The clocks of the two capture hosts may disagree: unless an offset is
+ * given, the first sessions of each side are read by count (not time)
+ * and held until the offset is estimated (capdiff_clock.h), then paired
+ * with the inside times shifted by it.
+ *
  * Text: "Comparing outside A with inside B", one block per pair
- * (capdiff_pair_print_text), the unmatched lists, one Summary line.
+ * (capdiff_pair_print_text), the unmatched lists, the "Clock offset:"
+ * line, one Summary line.
  * --json: one capture_diff object written progressively (docs/json-
  * schema.md): outside, inside, matched[] streamed, unmatched_outside[],
- * unmatched_inside[], then outside_sessions, inside_sessions, differs.
+ * unmatched_inside[], then clock_offset{}, outside_sessions,
+ * inside_sessions, differs.
  * The unmatched lists wait in a temporary file (memory if none), so
  * memory stays bounded by the matcher's window.
  *
@@ -21,6 +28,7 @@
 #ifndef CMD_ANALYZE_TWO_H
 #define CMD_ANALYZE_TWO_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* Records read from one side before looking at the other again. */
@@ -34,6 +42,8 @@ struct ca_two_opts {
 	const char	*filter;	/* BPF, or NULL */
 	int		 json;
 	int		 progress;	/* progress line on stderr */
+	int		 clock_given;	/* --clock-offset: no estimate */
+	int64_t		 clock_us;	/* inside - outside, given */
 };
 
 int cmd_analyze_two(const struct ca_two_opts *o, FILE *out);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "capdiff.h"
+#include "capdiff_clock.h"
 #include "escape.h"
 #include "util.h"
 
@@ -30,11 +31,14 @@ capdiff_what_name(enum capdiff_what w)
 	return (unsigned)w < CAPDIFF__COUNT ? what_names[w] : "?";
 }
 
+/* Start-time distance of outside a and inside b, b's clock clk ahead. */
 static uint64_t
-capdiff_absdt(const struct transcript *a, const struct transcript *b)
+capdiff_absdt(const struct transcript *a, const struct transcript *b,
+    int64_t clk)
 {
-	return a->start_us > b->start_us ? a->start_us - b->start_us :
-	    b->start_us - a->start_us;
+	uint64_t bs = capdiff_clock_shift(b->start_us, clk);
+
+	return a->start_us > bs ? a->start_us - bs : bs - a->start_us;
 }
 
 /*
@@ -101,6 +105,13 @@ capdiff_equal(const uint8_t *pa, size_t la, const uint8_t *pb, size_t lb)
 int
 capdiff_score(const struct transcript *a, const struct transcript *b)
 {
+	return capdiff_score_dt(a, b, capdiff_absdt(a, b, 0));
+}
+
+int
+capdiff_score_dt(const struct transcript *a, const struct transcript *b,
+    uint64_t adt)
+{
 	uint64_t eq = 0, den = 0, lmin, lmax;
 	double sim, agree = 0;
 	size_t la, lb;
@@ -126,8 +137,7 @@ capdiff_score(const struct transcript *a, const struct transcript *b)
 	sim = (double)eq / (double)den;
 	score = (int)(60.0 * sim + 40.0 * agree / ndirs + 0.5);
 	/* Two seconds apart costs a point, at most twenty. */
-	score -= (int)((capdiff_absdt(a, b) / 2000000) > 20 ? 20 :
-	    capdiff_absdt(a, b) / 2000000);
+	score -= (int)(adt / 2000000 > 20 ? 20 : adt / 2000000);
 	return score < 0 ? 0 : score;
 }
 
@@ -485,21 +495,25 @@ capdiff_pair_differs(const struct capdiff_pair *p)
 }
 
 static struct transcript **capdiff_sort_base;
+static int64_t capdiff_sort_clock;
 
 static int
 capdiff_start_cmp(const void *x, const void *y)
 {
 	const struct transcript *p = capdiff_sort_base[*(const size_t *)x];
 	const struct transcript *q = capdiff_sort_base[*(const size_t *)y];
+	uint64_t ps = capdiff_clock_shift(p->start_us, capdiff_sort_clock);
+	uint64_t qs = capdiff_clock_shift(q->start_us, capdiff_sort_clock);
 
-	if (p->start_us != q->start_us)
-		return p->start_us < q->start_us ? -1 : 1;
+	if (ps != qs)
+		return ps < qs ? -1 : 1;
 	return *(const size_t *)x < *(const size_t *)y ? -1 : 1;
 }
 
-/* Indices of t sorted by start time (ties: first-packet order). */
+/* Indices of t sorted by start time less clk (ties: first-packet
+ * order; the shift saturates, so it can make ties). */
 static size_t *
-capdiff_by_start(struct transcript **t, size_t n)
+capdiff_by_start(struct transcript **t, size_t n, int64_t clk)
 {
 	size_t *order = xreallocarray(NULL, n + 1, sizeof(*order));
 	size_t i;
@@ -507,6 +521,7 @@ capdiff_by_start(struct transcript **t, size_t n)
 	for (i = 0; i < n; i++)
 		order[i] = i;
 	capdiff_sort_base = t;
+	capdiff_sort_clock = clk;
 	if (n > 1)
 		qsort(order, n, sizeof(*order), capdiff_start_cmp);
 	capdiff_sort_base = NULL;
@@ -516,13 +531,13 @@ capdiff_by_start(struct transcript **t, size_t n)
 /* First position in order whose session starts at or after us. */
 static size_t
 capdiff_first_near(struct transcript **t, const size_t *order, size_t n,
-    uint64_t us)
+    uint64_t us, int64_t clk)
 {
 	size_t lo = 0, hi = n, mid;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (t[order[mid]]->start_us < us)
+		if (capdiff_clock_shift(t[order[mid]]->start_us, clk) < us)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -534,9 +549,17 @@ struct capdiff *
 capdiff_new(struct transcript **outside, size_t nout,
     struct transcript **inside, size_t nin)
 {
+	return capdiff_new_clock(outside, nout, inside, nin, 0);
+}
+
+struct capdiff *
+capdiff_new_clock(struct transcript **outside, size_t nout,
+    struct transcript **inside, size_t nin, int64_t clk)
+{
 	struct capdiff *cd = xcalloc(1, sizeof(*cd));
 	struct capdiff_cand *c = NULL;
 	size_t i, j, k, left, right, tried, nc = 0, sc = 0, *order;
+	uint64_t adt;
 	int score, s;
 
 	cd->t[0] = outside;
@@ -548,27 +571,28 @@ capdiff_new(struct transcript **outside, size_t nout,
 		for (i = 0; i < cd->n[s]; i++)
 			cd->pair_of[s][i] = -1;
 	}
-	order = capdiff_by_start(inside, nin);
+	order = capdiff_by_start(inside, nin, clk);
 	for (i = 0; i < nout; i++) {
 		/* Nearest in start time first, both ways from the outside
 		 * session's start. */
 		k = capdiff_first_near(inside, order, nin,
-		    outside[i]->start_us);
+		    outside[i]->start_us, clk);
 		left = k;
 		right = k;
 		for (tried = 0; tried < CAPDIFF_CANDIDATES; tried++) {
 			if (right < nin && (left == 0 ||
-			    capdiff_absdt(outside[i], inside[order[right]]) <=
-			    capdiff_absdt(outside[i], inside[order[left - 1]])))
+			    capdiff_absdt(outside[i], inside[order[right]],
+			    clk) <= capdiff_absdt(outside[i],
+			    inside[order[left - 1]], clk)))
 				j = order[right++];
 			else if (left > 0)
 				j = order[--left];
 			else
 				break;
-			if (capdiff_absdt(outside[i], inside[j]) >
-			    CAPDIFF_WINDOW_US)
+			adt = capdiff_absdt(outside[i], inside[j], clk);
+			if (adt > CAPDIFF_WINDOW_US)
 				break;
-			score = capdiff_score(outside[i], inside[j]);
+			score = capdiff_score_dt(outside[i], inside[j], adt);
 			if (score < CAPDIFF_SCORE_MIN)
 				continue;
 			if (nc == sc) {
@@ -578,7 +602,7 @@ capdiff_new(struct transcript **outside, size_t nout,
 			c[nc].a = i;
 			c[nc].b = j;
 			c[nc].score = score;
-			c[nc++].adt = capdiff_absdt(outside[i], inside[j]);
+			c[nc++].adt = adt;
 		}
 	}
 	if (nc > 0)
@@ -603,6 +627,7 @@ capdiff_new(struct transcript **outside, size_t nout,
 
 			capdiff_pair_make(p, outside[p->a], inside[p->b],
 			    p->score);
+			p->clock_us = clk;
 		}
 	return cd;
 }

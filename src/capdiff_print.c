@@ -19,8 +19,12 @@ capdiff_pair_print_text(const struct capdiff_pair *p, FILE *fp)
 	    a->label, a->client, (unsigned)a->cport, a->server,
 	    (unsigned)a->sport, b->label, b->client, (unsigned)b->cport,
 	    b->server, (unsigned)b->sport);
-	fprintf(fp, "  match score %d, inside starts %+.6f s after outside\n",
+	fprintf(fp, "  match score %d, inside starts %+.6f s after outside",
 	    p->score, (double)p->dt_us / 1e6);
+	if (p->clock_us != 0)
+		fprintf(fp, " (%+.6f s with the clock offset taken off)",
+		    (double)(p->dt_us - p->clock_us) / 1e6);
+	fputc('\n', fp);
 	for (d = 0; d < 2; d++)
 		if (p->have_isn[d])
 			fprintf(fp, "  ISN offset %s: %+d (inside - outside)\n",

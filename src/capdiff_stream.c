@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capdiff_clock.h"
 #include "capdiff_stream.h"
 #include "util.h"
 
@@ -65,6 +66,7 @@ struct capdiff_stream {
 						 * inside session (ascending) */
 	size_t			 nblk, cblk;
 	uint64_t		 held_cap, bytes_cap;
+	int64_t			 clock;		/* inside - outside */
 	struct capdiff_stream_stats st;
 };
 
@@ -101,6 +103,12 @@ capdiff_stream_set_caps(struct capdiff_stream *cs, uint64_t held,
 {
 	cs->held_cap = held ? held : CAPDIFF_STREAM_HELD_MAX;
 	cs->bytes_cap = bytes ? bytes : CAPDIFF_STREAM_BYTES_MAX;
+}
+
+void
+capdiff_stream_set_clock(struct capdiff_stream *cs, int64_t clock_us)
+{
+	cs->clock = clock_us;
 }
 
 static void
@@ -319,7 +327,8 @@ cds_try_out(struct capdiff_stream *cs, struct cds_node *a, int force)
 	a->ea = xcalloc(n ? n : 1, sizeof(*a->ea));
 	for (i = 0; i < n; i++) {
 		b = c[i];
-		score = capdiff_score(a->t, b->t);
+		score = capdiff_score_dt(a->t, b->t, cds_absdt(a->start,
+		    b->start));
 		if (score < CAPDIFF_SCORE_MIN)
 			continue;
 		e = &a->ea[a->nea++];
@@ -464,6 +473,7 @@ cds_commit(struct capdiff_stream *cs, struct cds_edge *e)
 	a->pair->a = (size_t)a->idx;
 	a->pair->b = (size_t)b->idx;
 	capdiff_pair_make(a->pair, a->t, b->t, e->score);
+	a->pair->clock_us = cs->clock;
 	cds_decide(cs, a);
 	cds_decide(cs, b);
 }
@@ -546,7 +556,9 @@ capdiff_stream_add(struct capdiff_stream *cs, int side,
 
 	x->side = side ? 1 : 0;
 	x->t = t;
-	x->start = t->start_us;
+	/* Inside times on the outside clock (capdiff_stream_set_clock). */
+	x->start = x->side ? capdiff_clock_shift(t->start_us, cs->clock) :
+	    t->start_us;
 	x->bytes = t->stream[TR_C2S].len + t->stream[TR_S2C].len;
 	cds_ring_put(sd, x);
 	if (sd->n == sd->cap) {
@@ -708,28 +720,32 @@ cds_force_one(struct capdiff_stream *cs)
 }
 
 static void
-cds_set_bound(struct cds_side *sd, const struct capdiff_stream_bound *b)
+cds_set_bound(struct cds_side *sd, const struct capdiff_stream_bound *b,
+    int64_t clk)
 {
+	uint64_t us;
 	size_t i;
 
-	sd->bound = b->from;
+	sd->bound = capdiff_clock_shift(b->from, clk);
 	if (b->nold > sd->cold) {
 		sd->cold = b->nold;
 		sd->old = xreallocarray(sd->old, b->nold, sizeof(*sd->old));
 	}
 	sd->nold = 0;
-	for (i = 0; i < b->nold; i++)	/* keep it ascending */
-		if (sd->nold == 0 || b->old[i] >= sd->old[sd->nold - 1])
-			sd->old[sd->nold++] = b->old[i];
+	for (i = 0; i < b->nold; i++) {	/* keep it ascending */
+		us = capdiff_clock_shift(b->old[i], clk);
+		if (sd->nold == 0 || us >= sd->old[sd->nold - 1])
+			sd->old[sd->nold++] = us;
 		else {
 			size_t k = sd->nold++;
 
-			while (k > 0 && sd->old[k - 1] > b->old[i]) {
+			while (k > 0 && sd->old[k - 1] > us) {
 				sd->old[k] = sd->old[k - 1];
 				k--;
 			}
-			sd->old[k] = b->old[i];
+			sd->old[k] = us;
 		}
+	}
 }
 
 void
@@ -751,8 +767,8 @@ capdiff_stream_advance_to(struct capdiff_stream *cs,
 	int end = b[0].from == UINT64_MAX && b[1].from == UINT64_MAX &&
 	    b[0].nold == 0 && b[1].nold == 0;
 
-	cds_set_bound(&cs->s[0], &b[0]);
-	cds_set_bound(&cs->s[1], &b[1]);
+	cds_set_bound(&cs->s[0], &b[0], 0);
+	cds_set_bound(&cs->s[1], &b[1], cs->clock);
 	cds_complete(cs, end);
 	cds_process(cs);
 	while ((cs->st.held > cs->held_cap ||

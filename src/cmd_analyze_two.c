@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capdiff_clock.h"
 #include "capdiff_stream.h"
 #include "capture.h"
 #include "cmd_analyze_two.h"
@@ -45,6 +46,14 @@ struct ca_two {
 	struct ca_two_side	 side[2];
 	struct ca_two_spool	 alone[2];
 	uint64_t		 npairs;
+	/* The clock estimate: the first sessions of each side wait here
+	 * (at most CAPDIFF_CLOCK_SESSIONS a side, plus one step's worth,
+	 * and about CAPDIFF_CLOCK_BYTES of stream bytes) until it is made. */
+	struct capdiff_clock	*cc;		/* NULL once made */
+	struct capdiff_clock_result clock;
+	struct transcript	**held[2];
+	size_t			 nheld[2], cheld[2];
+	uint64_t		 held_bytes;
 };
 
 static void
@@ -130,9 +139,23 @@ ca_two_session(struct capture_session *s, void *arg)
 {
 	struct ca_two_side *sd = arg;
 
+	struct ca_two *r = sd->run;
+	int i = sd->idx;
+
 	if (s->t == NULL || s->kind != FLOW_SMTP)
 		return;
-	capdiff_stream_add(sd->run->cs, sd->idx, s->t);
+	if (r->cc != NULL) {
+		capdiff_clock_add(r->cc, i, s->t);
+		if (r->nheld[i] == r->cheld[i]) {
+			r->cheld[i] = r->cheld[i] ? r->cheld[i] * 2 : 256;
+			r->held[i] = xreallocarray(r->held[i], r->cheld[i],
+			    sizeof(*r->held[i]));
+		}
+		r->held[i][r->nheld[i]++] = s->t;
+		r->held_bytes += s->t->stream[TR_C2S].len +
+		    s->t->stream[TR_S2C].len;
+	} else
+		capdiff_stream_add(r->cs, i, s->t);
 	s->t = NULL;
 }
 
@@ -178,6 +201,7 @@ static void
 ca_two_footer(struct ca_two *r, int differs)
 {
 	const struct capdiff_stream_stats *st = capdiff_stream_stats(r->cs);
+	char *txt;
 	int s;
 
 	if (r->o->json) {
@@ -185,7 +209,10 @@ ca_two_footer(struct ca_two *r, int differs)
 		ca_two_spool_drain(&r->alone[0], r->out);
 		fputs("],\"unmatched_inside\":[", r->out);
 		ca_two_spool_drain(&r->alone[1], r->out);
-		fprintf(r->out, "],\"outside_sessions\":%llu,"
+		txt = capdiff_clock_json(&r->clock);
+		fprintf(r->out, "],\"clock_offset\":%s", txt);
+		free(txt);
+		fprintf(r->out, ",\"outside_sessions\":%llu,"
 		    "\"inside_sessions\":%llu,\"differs\":%s}}\n",
 		    (unsigned long long)st->sessions[0],
 		    (unsigned long long)st->sessions[1],
@@ -198,7 +225,9 @@ ca_two_footer(struct ca_two *r, int differs)
 			    s ? "inside" : "outside");
 		ca_two_spool_drain(&r->alone[s], r->out);
 	}
-	fprintf(r->out, "\nSummary: %llu matched, %llu with differences, "
+	fputc('\n', r->out);
+	capdiff_clock_print_text(&r->clock, r->out);
+	fprintf(r->out, "Summary: %llu matched, %llu with differences, "
 	    "%llu unmatched outside, %llu unmatched inside; SMTP sessions: "
 	    "%llu outside, %llu inside\n", (unsigned long long)st->pairs,
 	    (unsigned long long)st->differing,
@@ -252,30 +281,84 @@ ca_two_advance(struct ca_two *r)
 	capdiff_stream_advance_to(r->cs, b);
 }
 
-/* Read side by side: the side behind in capture time goes next. */
+/* Read one step of side i; -1 when the file is damaged or unreadable. */
+static int
+ca_two_step(struct ca_two *r, int i, uint64_t *steps)
+{
+	char err[MG_ERRBUF_SIZE];
+	int rc;
+
+	err[0] = '\0';
+	rc = capture_step(r->side[i].c, CA_TWO_STEP, err);
+	if (rc != CAPTURE_MORE)
+		r->side[i].done = 1;
+	if (r->o->progress && ++*steps % CA_TWO_PROGRESS_STEPS == 0)
+		ca_two_progress(r);
+	if (rc < 0) {
+		fflush(r->out);
+		warnmsg("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The clock estimate: the clocks may disagree, so read by session count
+ * (the side with fewer sessions next) until each side has
+ * CAPDIFF_CLOCK_SESSIONS or has ended, or the sessions held pass
+ * CAPDIFF_CLOCK_BYTES; then hand them all to the matcher, inside times
+ * shifted by the estimate.
+ */
+static int
+ca_two_estimate(struct ca_two *r, uint64_t *steps)
+{
+	size_t k;
+	int i, s, bad = 0;
+
+	for (;;) {
+		int want0 = !r->side[0].done &&
+		    r->nheld[0] < CAPDIFF_CLOCK_SESSIONS;
+		int want1 = !r->side[1].done &&
+		    r->nheld[1] < CAPDIFF_CLOCK_SESSIONS;
+
+		if ((!want0 && !want1) || r->held_bytes > CAPDIFF_CLOCK_BYTES)
+			break;
+		i = !want0 ? 1 : !want1 ? 0 : r->nheld[1] < r->nheld[0];
+		if (ca_two_step(r, i, steps) != 0)
+			bad = 1;
+	}
+	capdiff_clock_estimate(r->cc, &r->clock);
+	capdiff_clock_free(r->cc);
+	r->cc = NULL;
+	capdiff_stream_set_clock(r->cs, r->clock.offset_us);
+	for (s = 0; s < 2; s++) {
+		for (k = 0; k < r->nheld[s]; k++)
+			capdiff_stream_add(r->cs, s, r->held[s][k]);
+		free(r->held[s]);
+		r->held[s] = NULL;
+		r->nheld[s] = r->cheld[s] = 0;
+	}
+	ca_two_advance(r);
+	return bad ? -1 : 0;
+}
+
+/* Read side by side: the side behind in capture time (inside on the
+ * outside clock) goes next. */
 static int
 ca_two_read(struct ca_two *r)
 {
-	char err[MG_ERRBUF_SIZE];
 	uint64_t steps = 0;
-	int i, rc, bad = 0;
+	int i, bad = 0;
 
+	if (r->cc != NULL && ca_two_estimate(r, &steps) != 0)
+		bad = 1;
 	while (!r->side[0].done || !r->side[1].done) {
 		i = r->side[0].done ? 1 : r->side[1].done ? 0 :
-		    capture_position(r->side[1].c) <
-		    capture_position(r->side[0].c);
-		err[0] = '\0';
-		rc = capture_step(r->side[i].c, CA_TWO_STEP, err);
-		if (rc != CAPTURE_MORE)
-			r->side[i].done = 1;
-		if (rc < 0) {
-			fflush(r->out);
-			warnmsg("%s", err);
+		    capdiff_clock_shift(capture_position(r->side[1].c),
+		    r->clock.offset_us) < capture_position(r->side[0].c);
+		if (ca_two_step(r, i, &steps) != 0)
 			bad = 1;
-		}
 		ca_two_advance(r);
-		if (r->o->progress && ++steps % CA_TWO_PROGRESS_STEPS == 0)
-			ca_two_progress(r);
 	}
 	capdiff_stream_advance(r->cs, UINT64_MAX, UINT64_MAX);
 	if (r->o->progress)
@@ -294,6 +377,11 @@ cmd_analyze_two(const struct ca_two_opts *o, FILE *out)
 	r.o = o;
 	r.out = out;
 	r.cs = capdiff_stream_new(ca_two_pair, ca_two_alone, &r);
+	if (o->clock_given) {
+		capdiff_clock_given(o->clock_us, &r.clock);
+		capdiff_stream_set_clock(r.cs, o->clock_us);
+	} else
+		r.cc = capdiff_clock_new();
 	ca_two_spool_open(&r.alone[0]);
 	ca_two_spool_open(&r.alone[1]);
 	ca_two_header(&r);
@@ -313,6 +401,7 @@ cmd_analyze_two(const struct ca_two_opts *o, FILE *out)
 		    (unsigned long long)(CAPDIFF_STREAM_BYTES_MAX >> 20),
 		    (unsigned long long)st->forced);
 	capdiff_stream_free(r.cs);
+	capdiff_clock_free(r.cc);
 	capture_free(r.side[0].c);
 	capture_free(r.side[1].c);
 	if (rc != 0)

@@ -188,6 +188,9 @@ smtp_reply_parser_free(struct smtp_reply_parser *rp)
 	smtp_line_free(&rp->fr);
 }
 
+/* Lines a reply built in an arena has room for from its first line. */
+#define SMTP_REPLY_LINES_FIRST	8
+
 static void
 smtp_reply_push(struct smtp_reply_parser *rp, const struct smtp_line *ln,
     int code, char sep, size_t textoff)
@@ -197,7 +200,13 @@ smtp_reply_push(struct smtp_reply_parser *rp, const struct smtp_line *ln,
 	size_t tlen = ln->len - textoff;
 
 	if (r->nlines == rp->cursize) {
-		if (rp->arena != NULL)
+		if (rp->arena != NULL && rp->cursize == 0) {
+			/* Room for most replies at once (a greeting or an
+			 * EHLO reply is up to ~12 lines). */
+			r->lines = arena_alloc(rp->arena,
+			    SMTP_REPLY_LINES_FIRST * sizeof(*r->lines));
+			rp->cursize = SMTP_REPLY_LINES_FIRST;
+		} else if (rp->arena != NULL)
 			r->lines = arena_grow(rp->arena, r->lines,
 			    &rp->cursize, r->nlines + 1, sizeof(*r->lines));
 		else {

@@ -5,22 +5,27 @@
  *
  * The capture pipeline (one thread) submits finished sessions; up to
  * CA_JUDGE_THREADS_MAX workers build each SMTP session's report (facts,
- * fingerprint match, report, and its JSON line when asked); the
- * submitting thread commits the finished jobs strictly in submission order
- * through the commit callback, which prints and counts.  So the output is
- * the same bytes whatever the number of threads, and everything that
- * prints or counts runs on one thread.  With 0 threads a submitted job is
- * judged and committed at once (the single-threaded analyzer).
+ * fingerprint match, report, and its JSON line when asked).  Finished jobs
+ * are committed strictly in submission order through the commit callback,
+ * which prints and counts: by the worker that finishes the oldest job, or
+ * by the submitter when it must wait for room (it then also judges queued
+ * jobs itself), so the reading thread and the workers share the work
+ * whichever side the file loads more.  One thread commits at a time and
+ * the queue's lock orders the commits, so the output is the same bytes
+ * whatever the number of threads, and the callback needs no lock of its
+ * own; it must not touch what the submitting thread uses meanwhile.  With
+ * 0 threads a submitted job is judged and committed at once (the
+ * single-threaded analyzer).
  *
  * Memory is bounded: at most CA_JUDGE_QUEUE jobs and CA_JUDGE_BYTES_MAX
  * stream bytes wait or are being judged; past that ca_judge_slot() blocks
  * until the oldest job is committed.
  *
  * Ownership: a job's transcript (job->t) belongs to the queue from
- * submission; after the commit callback returns the queue frees it and
- * the report.  In JSON mode a worker that rendered the line frees the
- * report itself (job->rep NULL, job->family kept): memory goes back to
- * the malloc arena of the thread that took it.  Nothing here prints; a
+ * submission; after the commit callback returns the queue frees it (to
+ * transcript.c's pool) and the report.  In JSON mode the thread that
+ * rendered the line frees the report itself (job->rep NULL, job->family
+ * kept): memory goes back to the malloc arena of the thread that took it.  Nothing here prints; a
  * failure to start a thread falls back to fewer threads (0 at worst).
  */
 #ifndef CMD_ANALYZE_JUDGE_H

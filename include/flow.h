@@ -59,10 +59,16 @@ enum flow_ev {
 };
 
 struct flow {
-	uint64_t	 id;		/* 1-based, first-packet order */
+	/* What a lookup reads first, in one cache line: the flows are
+	 * evicted from the cache by the packet data between two packets of
+	 * one flow (flow_lookup was 5% of -r's time with these spread over
+	 * 360 bytes). */
+	struct flow	*hnext;		/* table link (private) */
+	uint32_t	 hash;		/* (private) */
 	int		 af;
 	uint8_t		 caddr[16], saddr[16];
 	uint16_t	 cport, sport;
+	uint64_t	 id;		/* 1-based, first-packet order */
 	enum flow_kind	 kind;
 	enum flow_end	 end;
 	int		 handshake;	/* roles known from SYN / SYN-ACK */
@@ -73,9 +79,7 @@ struct flow {
 	struct reasm	 r[2];
 	struct transcript *t;		/* NULL once FLOW_OTHER */
 	/* table links (private) */
-	struct flow	*hnext;
 	struct flow	*lprev, *lnext;	/* activity order, oldest first */
-	uint32_t	 hash;
 	void		*user;		/* for the callback's use */
 };
 

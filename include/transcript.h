@@ -86,8 +86,14 @@ struct transcript {
 	uint64_t	 tls_off[2];	/* stream offsets where TLS began */
 };
 
+/*
+ * transcript_free() keeps the storage of small transcripts (a bounded
+ * pool, thread-safe) for the next transcript_new(); transcript_pool_drain()
+ * frees what the pool holds (at exit, or to measure memory).
+ */
 struct transcript *transcript_new(const char *label);
 void transcript_free(struct transcript *t);
+void transcript_pool_drain(void);
 
 void transcript_set_peers(struct transcript *t, const char *client,
     uint16_t cport, const char *server, uint16_t sport);

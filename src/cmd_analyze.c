@@ -484,6 +484,7 @@ ca_read(struct ca_run *r, const char *path, struct capture_stats *st)
 		json_decref(o);
 	} else if (rc == 0 || st->records > 0)
 		ca_summary_text(r, st);
+	transcript_pool_drain();
 	fflush(r->out);
 	if (rc != 0)
 		warnmsg("%s", err);

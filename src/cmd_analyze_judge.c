@@ -39,12 +39,13 @@ struct ca_judge {
 	uint64_t		 tail;		/* next to fill */
 	uint64_t		 bytes;		/* stream bytes in the queue */
 	int			 stop;
-	int			 waiting;	/* submitter waits for DONE */
+	int			 committing;	/* a thread is in commit */
+	int			 waiting;	/* submitter waits for room */
 	size_t			 idle;		/* workers waiting for work */
-	size_t			 done_since;	/* DONE since it waits */
+	uint64_t		 wait_head;	/* head when it began to wait */
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 work;		/* a job was queued / stop */
-	pthread_cond_t		 done;		/* a job was judged */
+	pthread_cond_t		 room;		/* jobs were committed */
 	pthread_t		 th[CA_JUDGE_THREADS_MAX];
 	size_t			 nth;
 };
@@ -83,11 +84,25 @@ ca_judge_one(const struct ca_judge *j, struct ca_job *job)
 	}
 }
 
+static void	ca_judge_commit_done(struct ca_judge *j);
+
+/* Take the next queued job and judge it (lock held on entry and exit). */
+static void
+ca_judge_take(struct ca_judge *j)
+{
+	struct ca_job *job = &j->jobs[j->take++ % CA_JUDGE_QUEUE];
+
+	job->state = CA_JOB_BUSY;
+	pthread_mutex_unlock(&j->mu);
+	ca_judge_one(j, job);
+	pthread_mutex_lock(&j->mu);
+	job->state = CA_JOB_DONE;
+}
+
 static void *
 ca_judge_worker(void *arg)
 {
 	struct ca_judge *j = arg;
-	struct ca_job *job;
 
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
@@ -98,17 +113,10 @@ ca_judge_worker(void *arg)
 		}
 		if (j->take == j->tail)
 			break;		/* stop, and nothing left */
-		job = &j->jobs[j->take++ % CA_JUDGE_QUEUE];
-		job->state = CA_JOB_BUSY;
-		pthread_mutex_unlock(&j->mu);
-		ca_judge_one(j, job);
-		pthread_mutex_lock(&j->mu);
-		job->state = CA_JOB_DONE;
-		/* Wake the submitter once a batch is ready, not per job:
-		 * a wake-up per session costs more than judging it. */
-		if (j->waiting && (++j->done_since >= CA_JUDGE_QUEUE / 4 ||
-		    j->take == j->tail))
-			pthread_cond_signal(&j->done);
+		ca_judge_take(j);
+		/* The worker that finishes the head job prints it: the
+		 * reading thread is the busier one. */
+		ca_judge_commit_done(j);
 	}
 	pthread_mutex_unlock(&j->mu);
 	return NULL;
@@ -154,27 +162,24 @@ ca_judge_new(const struct fp_db *db, int json, unsigned full,
 		return j;
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_cond_init(&j->work, NULL);
-	pthread_cond_init(&j->done, NULL);
+	pthread_cond_init(&j->room, NULL);
 	for (i = 0; i < nthreads; i++) {
 		if (pthread_create(&j->th[i], NULL, ca_judge_worker, j) != 0)
 			break;		/* fewer workers; 0: inline */
 		j->nth++;
 	}
 	if (j->nth == 0) {
-		pthread_cond_destroy(&j->done);
+		pthread_cond_destroy(&j->room);
 		pthread_cond_destroy(&j->work);
 		pthread_mutex_destroy(&j->mu);
 	}
 	return j;
 }
 
-/* Commit the oldest job (state DONE, lock not held) and free its slot. */
+/* Print and release one judged job (no lock needed: one committer). */
 static void
-ca_judge_commit_head(struct ca_judge *j)
+ca_judge_commit_job(struct ca_judge *j, struct ca_job *job)
 {
-	struct ca_job *job = &j->jobs[j->head % CA_JUDGE_QUEUE];
-	uint64_t bytes = ca_job_bytes(job);
-
 	j->commit(job, j->arg);
 	report_free(job->rep);
 	job->rep = NULL;
@@ -182,44 +187,78 @@ ca_judge_commit_head(struct ca_judge *j)
 	job->t = NULL;
 	if (job->json.size > CA_JUDGE_JSON_KEEP)
 		buf_free(&job->json);
-	if (j->nth > 0)
-		pthread_mutex_lock(&j->mu);
-	job->state = CA_JOB_FREE;
-	j->bytes -= bytes;
-	j->head++;
-	if (j->nth > 0)
-		pthread_mutex_unlock(&j->mu);
 }
 
 /*
- * Commit every finished job at the head; with block, wait until the
- * queue has room (count and bytes) or, at the end, is empty.
+ * Commit, in order, every judged job at the head (lock held on entry and
+ * exit).  One thread commits at a time (committing); it may be a worker
+ * or the submitter, so whatever the commit callback does is serialised
+ * and ordered by the lock.  The submitter, if it waits for room, is
+ * woken once a quarter of the queue is free or the queue is empty.
  */
 static void
-ca_judge_drain(struct ca_judge *j, int block, int all)
+ca_judge_commit_done(struct ca_judge *j)
 {
-	struct ca_job *h;
+	uint64_t from, to, i, bytes;
+
+	while (!j->committing) {
+		from = to = j->head;
+		while (to < j->tail &&
+		    j->jobs[to % CA_JUDGE_QUEUE].state == CA_JOB_DONE)
+			to++;
+		if (to == from)
+			return;
+		j->committing = 1;
+		pthread_mutex_unlock(&j->mu);
+		bytes = 0;
+		for (i = from; i < to; i++) {
+			bytes += ca_job_bytes(&j->jobs[i % CA_JUDGE_QUEUE]);
+			ca_judge_commit_job(j, &j->jobs[i % CA_JUDGE_QUEUE]);
+		}
+		pthread_mutex_lock(&j->mu);
+		for (i = from; i < to; i++)
+			j->jobs[i % CA_JUDGE_QUEUE].state = CA_JOB_FREE;
+		j->bytes -= bytes;
+		j->head = to;
+		j->committing = 0;
+		if (j->waiting && (j->head - j->wait_head >= CA_JUDGE_QUEUE / 4
+		    || j->head == j->tail))
+			pthread_cond_signal(&j->room);
+	}
+}
+
+/*
+ * Wait until the queue has room (count and bytes) or, with all, is
+ * empty.  Waiting is working: the submitter judges queued jobs and
+ * commits judged ones itself before it sleeps, so the reading thread and
+ * the workers share whatever the file needs most.
+ */
+static void
+ca_judge_wait(struct ca_judge *j, int all)
+{
 	int full;
 
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
-		h = &j->jobs[j->head % CA_JUDGE_QUEUE];
-		if (j->head < j->tail && h->state == CA_JOB_DONE) {
-			pthread_mutex_unlock(&j->mu);
-			ca_judge_commit_head(j);
-			pthread_mutex_lock(&j->mu);
-			continue;
-		}
 		full = j->tail - j->head >= CA_JUDGE_QUEUE ||
 		    (j->tail > j->head && j->bytes >= CA_JUDGE_BYTES_MAX);
-		if (!block || (all ? j->head == j->tail : !full))
+		if (all ? j->head == j->tail : !full)
 			break;
-		/* About to wait: every queued job must have a worker. */
-		if (j->idle > 0 && j->take < j->tail)
-			pthread_cond_broadcast(&j->work);
+		if (j->take < j->tail) {
+			if (j->idle > 0)
+				pthread_cond_broadcast(&j->work);
+			ca_judge_take(j);
+			ca_judge_commit_done(j);
+			continue;
+		}
+		ca_judge_commit_done(j);
+		full = j->tail - j->head >= CA_JUDGE_QUEUE ||
+		    (j->tail > j->head && j->bytes >= CA_JUDGE_BYTES_MAX);
+		if (all ? j->head == j->tail : !full)
+			break;
 		j->waiting = 1;
-		j->done_since = 0;
-		pthread_cond_wait(&j->done, &j->mu);
+		j->wait_head = j->head;
+		pthread_cond_wait(&j->room, &j->mu);
 		j->waiting = 0;
 	}
 	pthread_mutex_unlock(&j->mu);
@@ -232,7 +271,7 @@ ca_judge_slot(struct ca_judge *j)
 	struct buf keep;
 
 	if (j->nth > 0)
-		ca_judge_drain(j, 1, 0);
+		ca_judge_wait(j, 0);
 	job = &j->jobs[j->tail % CA_JUDGE_QUEUE];
 	keep = job->json;
 	memset(job, 0, sizeof(*job));
@@ -247,28 +286,27 @@ ca_judge_submit(struct ca_judge *j)
 
 	if (j->nth == 0) {
 		j->tail++;
-		j->bytes += ca_job_bytes(job);
 		ca_judge_one(j, job);
-		job->state = CA_JOB_DONE;
-		ca_judge_commit_head(j);
+		ca_judge_commit_job(j, job);
+		j->head++;
 		return;
 	}
 	pthread_mutex_lock(&j->mu);
 	job->state = CA_JOB_QUEUED;
 	j->bytes += ca_job_bytes(job);
 	j->tail++;
+	/* Wake idle workers a batch at a time: a wake-up per session costs
+	 * more than judging it. */
 	if (j->idle > 0 && j->tail - j->take >= CA_JUDGE_WAKE_BATCH)
 		pthread_cond_signal(&j->work);
 	pthread_mutex_unlock(&j->mu);
-	/* Keep output flowing and memory low between waits. */
-	ca_judge_drain(j, 0, 0);
 }
 
 void
 ca_judge_finish(struct ca_judge *j)
 {
 	if (j->nth > 0)
-		ca_judge_drain(j, 1, 1);
+		ca_judge_wait(j, 1);
 }
 
 void
@@ -279,14 +317,14 @@ ca_judge_free(struct ca_judge *j)
 	if (j == NULL)
 		return;
 	if (j->nth > 0) {
-		ca_judge_drain(j, 1, 1);
+		ca_judge_wait(j, 1);
 		pthread_mutex_lock(&j->mu);
 		j->stop = 1;
 		pthread_cond_broadcast(&j->work);
 		pthread_mutex_unlock(&j->mu);
 		for (i = 0; i < j->nth; i++)
 			pthread_join(j->th[i], NULL);
-		pthread_cond_destroy(&j->done);
+		pthread_cond_destroy(&j->room);
 		pthread_cond_destroy(&j->work);
 		pthread_mutex_destroy(&j->mu);
 	}

@@ -111,11 +111,76 @@ test_event_and_anomaly_caps(void **state)
 	transcript_free(t);
 }
 
+/* A freed transcript comes back from transcript_new() as new: no bytes,
+ * events, peers, TLS or TCP facts of the last one (pooled or not). */
+static void
+test_reuse_is_fresh(void **state)
+{
+	struct transcript *t, *u;
+	size_t len, i;
+
+	(void)state;
+	transcript_pool_drain();
+	t = transcript_new("first");
+	transcript_set_peers(t, "192.0.2.1", 40000, "192.0.2.25", 25);
+	t->tcp.have_syn[TR_C2S] = 1;
+	t->tcp.mss[TR_C2S] = 1460;
+	for (i = 0; i < 100; i++)
+		transcript_data(t, TR_C2S, 10 + i, (int64_t)i,
+		    (const uint8_t *)"MAIL FROM:<a@b>\r\n", 17);
+	transcript_data(t, TR_S2C, 5, -1, (const uint8_t *)"220 x\r\n", 7);
+	transcript_event(t, TR_EV_TLS, TR_C2S, 200);
+	transcript_anomaly(t, TR_S2C, 201, "bare-lf", "at %d", 1);
+	transcript_free(t);
+	for (i = 0; i < 3; i++) {
+		u = transcript_new("second");
+		assert_string_equal(u->label, "second");
+		assert_string_equal(u->client, "");
+		assert_int_equal(u->cport, 0);
+		assert_int_equal(u->nev, 0);
+		assert_int_equal(u->nanomalies, 0);
+		assert_int_equal(u->tls, 0);
+		assert_int_equal(u->tls_off[TR_C2S], 0);
+		assert_int_equal(u->start_us, 0);
+		assert_int_equal(u->end_us, 0);
+		assert_int_equal(u->total[TR_C2S], 0);
+		assert_int_equal(u->tcp.have_syn[TR_C2S], 0);
+		assert_int_equal(u->tcp.mss[TR_C2S], 0);
+		(void)transcript_bytes(u, TR_C2S, &len);
+		assert_int_equal(len, 0);
+		(void)transcript_bytes(u, TR_S2C, &len);
+		assert_int_equal(len, 0);
+		assert_int_equal(u->stream[TR_C2S].cap,
+		    MG_TRANSCRIPT_BYTES_MAX);
+		transcript_data(u, TR_S2C, 7, -1, (const uint8_t *)"250 y\r\n",
+		    7);
+		assert_int_equal(u->nev, 1);
+		assert_int_equal(u->ev[0].off, 0);
+		assert_int_equal(u->start_us, 7);
+		transcript_free(u);
+	}
+	/* One past the kept size is freed, not pooled; either way new. */
+	t = transcript_new("big");
+	for (i = 0; i < 200; i++) {
+		static uint8_t blob[1024];
+
+		transcript_data(t, TR_C2S, 1, -1, blob, sizeof(blob));
+	}
+	transcript_free(t);
+	u = transcript_new("after");
+	assert_int_equal(u->nev, 0);
+	(void)transcript_bytes(u, TR_C2S, &len);
+	assert_int_equal(len, 0);
+	transcript_free(u);
+	transcript_pool_drain();
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_segments_kept),
+		cmocka_unit_test(test_reuse_is_fresh),
 		cmocka_unit_test(test_tls_offsets),
 		cmocka_unit_test(test_byte_cap),
 		cmocka_unit_test(test_event_and_anomaly_caps),

@@ -59,19 +59,48 @@ escape_mask16(const uint8_t *p)
 }
 #endif
 
+#ifdef __SSE2__
+/* Bit i set for each byte p[i] (of 16) escaped in two bytes: CR, LF,
+ * TAB, '\\'. */
+static inline unsigned
+escape_mask16_two(const uint8_t *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)p);
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(
+	    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+	    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
+}
+
+/* Bits set in a 16-bit mask (no popcnt instruction assumed). */
+static inline unsigned
+escape_pop16(unsigned x)
+{
+	x = x - ((x >> 1) & 0x5555);
+	x = (x & 0x3333) + ((x >> 2) & 0x3333);
+	x = (x + (x >> 4)) & 0x0f0f;
+	return (x + (x >> 8)) & 0x1f;
+}
+#endif
+
 size_t
 escape_wire_len(const uint8_t *p, size_t n)
 {
 	size_t i = 0, total = 0;
 
 #ifdef __SSE2__
+	/* A block's length from its masks: 16, one more per two-byte
+	 * escape, three more per "\\xNN" (no walk through the table). */
 	for (; i + 16 <= n; i += 16) {
-		if (escape_mask16(p + i) == 0) {
-			total += 16;
+		unsigned m = escape_mask16(p + i), two;
+
+		total += 16;
+		if (m == 0)
 			continue;
-		}
-		for (size_t k = i; k < i + 16; k++)
-			total += escape_w[p[k]];
+		two = escape_mask16_two(p + i);
+		total += escape_pop16(two) + 3 * escape_pop16(m & ~two);
 	}
 #endif
 	for (; i < n; i++)
@@ -120,7 +149,15 @@ escape_wire(struct buf *out, const uint8_t *p, size_t n, enum escape_mode m)
 	size_t i = 0, take, k, el;
 
 	(void)m;	/* both modes give the same pure-ASCII text */
-	/* Room already allocated and within the cap: escape in place. */
+	/* Room for the worst case (4 bytes per byte) allocated and within
+	 * the cap: escape in place without measuring first. */
+	if (n <= (SIZE_MAX - 1) / 4 && 4 * n <= out->cap &&
+	    out->len <= out->cap - 4 * n && out->size > out->len + 4 * n) {
+		out->len += escape_wire_to((char *)out->data + out->len, p, n);
+		out->data[out->len] = '\0';
+		return 0;
+	}
+	/* Room for the exact length: the same, measured first. */
 	el = escape_wire_len(p, n);
 	if (el <= out->cap && out->len <= out->cap - el &&
 	    out->size > out->len + el) {

@@ -16,11 +16,13 @@
  * must outlive it: matched fingerprints' name, family, generation, ref
  * and JSON fragment, the effects and the fix point into the db (they
  * were copied for every session for nothing: every caller keeps its db
- * to the end).  It keeps no pointer into the transcripts or the facts,
- * which may be freed first.  Its own strings and lists live in its arena
- * (r->arena, arena.h), freed at once by report_free (NULL is a no-op);
- * code that fills a report by hand takes it from report_new() and its
- * storage from report_str()/r->arena.
+ * to the end), and the static texts report.c chooses from (summary,
+ * verb names and statuses, the fact an evidence line names: a literal
+ * or a condition's, in the db).  It keeps no pointer into the
+ * transcripts or the facts, which may be freed first.  Its own strings
+ * and lists live in its arena (r->arena, arena.h), freed at once by
+ * report_free (NULL is a no-op); code that fills a report by hand takes
+ * it from report_new() and its storage from report_str()/r->arena.
  * Nothing here prints or fails: hostile bytes end up escaped, an empty
  * probe run ends up inconclusive.
  */

@@ -39,10 +39,10 @@
 #include "transcript.h"
 
 /* First SMTP sessions of each side looked at for the estimate. */
-#define CAPDIFF_CLOCK_SESSIONS		2048
+#define CAPDIFF_CLOCK_SESSIONS		512
 /* Their stream bytes held by a caller that buffers them (both sides):
  * past it the estimate is made with what has been read. */
-#define CAPDIFF_CLOCK_BYTES		(64ULL * 1024 * 1024)
+#define CAPDIFF_CLOCK_BYTES		(32ULL * 1024 * 1024)
 /* Client bytes of a session hashed into its key. */
 #define CAPDIFF_CLOCK_KEY_BYTES		16384
 /* Votes further apart than this (either way) are not counted. */

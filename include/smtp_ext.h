@@ -94,5 +94,12 @@ size_t	smtp_ext_decode(size_t len, const char **out, size_t max);
  * 1 masked (OBS/INF), 0 passes (OBS), -1 unknown.
  */
 int	smtp_ext_asa_masks(const char *kw);
+/*
+ * smtp_ext_decode() with asa[j] = smtp_ext_asa_masks(out[j]) for each
+ * candidate given (asa may be NULL).  Both come from a table made once
+ * per process (no walk of the keyword list per masked keyword).
+ */
+size_t	smtp_ext_decode_asa(size_t len, const char **out, int *asa,
+	    size_t max);
 
 #endif /* SMTP_EXT_H */

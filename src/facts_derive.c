@@ -203,6 +203,7 @@ facts_ehlo_keywords(struct facts *fs, const char *prefix,
 	const uint32_t *wh = ehlo ? facts_kw_hash_ehlo : facts_kw_hash_tls;
 	char name[MG_FACT_NAME_MAX];
 	const char *cand[8];
+	int asa[8];
 	size_t i, j, nc, pl = strlen(prefix);
 
 	for (i = 0; i < l->n; i++) {
@@ -219,11 +220,11 @@ facts_ehlo_keywords(struct facts *fs, const char *prefix,
 	for (i = 0; i < l->n; i++) {
 		if (!l->v[i].masked)
 			continue;
-		nc = smtp_ext_decode(l->v[i].mask_len, cand, 8);
+		nc = smtp_ext_decode_asa(l->v[i].mask_len, cand, asa, 8);
 		for (j = 0; j < nc && j < 8; j++) {
 			/* Keywords the ASA lets through cannot be the
 			 * original of a mask (behaviour reference 2). */
-			if (smtp_ext_asa_masks(cand[j]) == 0)
+			if (asa[j] == 0)
 				continue;
 			facts_cat(name, sizeof(name), prefix, cand[j], NULL);
 			if (facts_name_ok(name + pl, strlen(name + pl)))

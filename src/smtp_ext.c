@@ -1,6 +1,7 @@
 /* smtp_ext.c - EHLO keyword parser and decoder of ASA-masked keywords. */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -100,24 +101,63 @@ smtp_ext_is_masked(const char *p, size_t len, char *letter)
 	return 1;
 }
 
+/* The decoding of every length a known keyword has, made once. */
+#define SMTP_EXT_KNOWN_MAX	64	/* entries of smtp_ext_known */
+#define SMTP_EXT_KW_LEN_MAX	32	/* longer than any of them */
+static struct smtp_ext_dec {
+	size_t		 n;
+	const char	*kw[SMTP_EXT_KNOWN_MAX];
+	int		 asa[SMTP_EXT_KNOWN_MAX];
+} smtp_ext_dec[SMTP_EXT_KW_LEN_MAX + 1];
+_Static_assert(sizeof(smtp_ext_known) / sizeof(smtp_ext_known[0]) <=
+    SMTP_EXT_KNOWN_MAX, "a length's candidates fit smtp_ext_dec");
+static pthread_once_t smtp_ext_dec_once = PTHREAD_ONCE_INIT;
+
+static void
+smtp_ext_dec_init(void)
+{
+	const struct smtp_ext_known *k;
+	struct smtp_ext_dec *d;
+	size_t len;
+	int fate;
+
+	/* Best first: masked, then unknown, then passing; inside a fate in
+	 * table order. */
+	for (fate = SMTP_EXT_FATE_MASKED; fate <= SMTP_EXT_FATE_PASSES;
+	    fate++)
+		for (k = smtp_ext_known; k->kw != NULL; k++) {
+			len = strlen(k->kw);
+			if ((int)k->fate != fate || len > SMTP_EXT_KW_LEN_MAX)
+				continue;
+			d = &smtp_ext_dec[len];
+			d->kw[d->n] = k->kw;
+			d->asa[d->n] = smtp_ext_asa_masks(k->kw);
+			d->n++;
+		}
+}
+
+size_t
+smtp_ext_decode_asa(size_t len, const char **out, int *asa, size_t max)
+{
+	const struct smtp_ext_dec *d;
+	size_t i;
+
+	if (len > SMTP_EXT_KW_LEN_MAX)
+		return 0;	/* no known keyword is that long */
+	pthread_once(&smtp_ext_dec_once, smtp_ext_dec_init);
+	d = &smtp_ext_dec[len];
+	for (i = 0; i < d->n && i < max; i++) {
+		out[i] = d->kw[i];
+		if (asa != NULL)
+			asa[i] = d->asa[i];
+	}
+	return d->n;
+}
+
 size_t
 smtp_ext_decode(size_t len, const char **out, size_t max)
 {
-	const struct smtp_ext_known *k;
-	size_t n = 0;
-	int fate;
-
-	for (fate = SMTP_EXT_FATE_MASKED; fate <= SMTP_EXT_FATE_PASSES;
-	    fate++) {
-		for (k = smtp_ext_known; k->kw != NULL; k++) {
-			if ((int)k->fate != fate || strlen(k->kw) != len)
-				continue;
-			if (n < max)
-				out[n] = k->kw;
-			n++;
-		}
-	}
-	return n;
+	return smtp_ext_decode_asa(len, out, NULL, max);
 }
 
 int

@@ -14,9 +14,10 @@
  * (hop-by-hop, routing, destination options, fragment) are walked; any
  * other next header stops the walk and the packet is skipped.
  *
- * Ownership: a struct pcap_in owns the libpcap handle.  The payload and
- * option pointers in a struct pcap_pkt point into libpcap's buffer and
- * stay valid only until the next pcap_in_next() call.
+ * Ownership: a struct pcap_in owns the libpcap handle.  One thread at a
+ * time may use it: its stdio stream is read without stdio's own locking.
+ * The payload and option pointers in a struct pcap_pkt point into
+ * libpcap's buffer and stay valid only until the next pcap_in_next() call.
  *
  * Errors: pcap_in_open*() return NULL and pcap_in_next() returns
  * PCAP_IN_ERROR with a message in the caller's errbuf (MG_ERRBUF_SIZE)

@@ -210,3 +210,25 @@ escape_wire_str_in(struct arena *a, const uint8_t *p, size_t n, size_t cap)
 	s[k] = '\0';
 	return s;
 }
+
+int
+escape_buf_room(struct buf *b, size_t need)
+{
+	static const char zero[4096];
+	size_t len0 = b->len, k;
+
+	if (b->size > len0 + need)
+		return 1;
+	if (len0 > b->cap || b->cap - len0 < need)
+		return 0;
+	while (b->size <= len0 + need) {
+		k = len0 + need + 1 - b->len;
+		k = k < sizeof(zero) ? k : sizeof(zero);
+		if (k > b->cap - b->len || buf_append(b, zero, k) < 0)
+			break;
+	}
+	b->len = len0;
+	if (b->data != NULL)
+		b->data[len0] = '\0';
+	return b->size > len0 + need;
+}

@@ -88,11 +88,14 @@ facts_line_code(struct buf *b, const struct smtp_reply_line *l)
 }
 
 /* The table's scratch buffer, emptied, capped at cap. */
+#define FACTS_SCRATCH_ROOM	1024
 static struct buf *
 facts_scratch(struct facts *fs, size_t cap)
 {
 	buf_reset(&fs->scratch);
 	fs->scratch.cap = cap;
+	/* Room for the usual reply at once (escaped in place). */
+	(void)escape_buf_room(&fs->scratch, FACTS_SCRATCH_ROOM);
 	return &fs->scratch;
 }
 

@@ -8,6 +8,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "escape.h"
 #include "out_json.h"
 #include "report_json.h"
 
@@ -281,33 +282,6 @@ report_json_fast(struct buf *b, const char *s, size_t n)
 	return 0;
 }
 
-/*
- * Storage for need more bytes past b->len (and its NUL) when the cap
- * allows them: buf.h has no reserve, so zeros are appended and taken
- * back (once per buffer: the analyzer reuses it line after line).
- * Returns whether the room is there.
- */
-static int
-report_json_room(struct buf *b, size_t need)
-{
-	static const char zero[4096];
-	size_t len0 = b->len, k;
-
-	if (b->size > len0 + need)
-		return 1;
-	if (b->cap - len0 < need)
-		return 0;
-	while (b->size <= len0 + need) {
-		k = len0 + need + 1 - b->len;
-		k = k < sizeof(zero) ? k : sizeof(zero);
-		if (k > b->cap - b->len || buf_append(b, zero, k) < 0)
-			break;
-	}
-	b->len = len0;
-	b->data[len0] = '\0';
-	return b->size > len0 + need;
-}
-
 /* A NUL-terminated string (NULL is ""), quoted. */
 static void
 report_json_str(struct report_json_w *w, const char *s)
@@ -322,7 +296,7 @@ report_json_str(struct report_json_w *w, const char *s)
 	 * buffer is reused line after line): escape in place. */
 	if (!w->err && n < (SIZE_MAX - 3 - RJ_SLACK) / 6 &&
 	    b->cap - b->len >= 6 * n + 2 &&
-	    report_json_room(b, 6 * n + 2 + RJ_SLACK)) {
+	    escape_buf_room(b, 6 * n + 2 + RJ_SLACK)) {
 		if (report_json_fast(b, s, n) == 0)
 			return;
 		n = 0;	/* json_string() refuses it: out_json_str "" */

@@ -115,16 +115,21 @@ want = {}
 for line in open(f + ".expect"):
     i, fam = line.split()
     want[int(i)] = fam
-got, summary = {}, None
+got, summary, odd = {}, None, 0
 for line in open(res[cmds[3][0]][3]):
     o = json.loads(line)
     if "capture_summary" in o:
         summary = o["capture_summary"]
     else:
         got[o["session"]] = o["verdict"]["family"]
+        # The generated dialogues are whole and in order: an anomaly
+        # (a reply without its command, an unanswered body) means the
+        # generator or the dialogue replay is wrong.
+        odd += 1 if o.get("anomalies") else 0
 bad = sum(1 for i, fam in want.items() if got.get(i) != fam)
 print("\nsessions generated %d, reported %d, verdict as intended %d, wrong %d"
       % (len(want), len(got), len(want) - bad, bad))
+print("sessions with a dialogue anomaly: %d (want 0)" % odd)
 if summary:
     print("summary: %d TCP sessions, %d SMTP, verdicts %s, evictions %s, "
           "reassembly %s" % (summary["sessions"], summary["smtp_sessions"],

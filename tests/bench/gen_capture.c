@@ -200,16 +200,21 @@ gen_step(struct gen_sess *s, unsigned id)
 	}
 }
 
+/* n bytes of 72-column text lines, the last one ending in CRLF too, so
+ * that the ".\r\n" sent after it ends the data (RFC 5321 4.1.1.4). */
 static void
 gen_make_body(size_t n)
 {
 	static const char words[] = "lorem ipsum dolor sit amet consectetur "
 	    "adipiscing elit sed do eiusmod tempor incididunt ut labore ";
-	size_t i, col = 0;
+	size_t i, col = 0, text;
 
+	if (n < 2)
+		n = 2;
+	text = n - 2;
 	gen_body = xmalloc(n + 1);
-	for (i = 0; i < n; i++) {
-		if (col >= 70 && i + 2 <= n) {
+	for (i = 0; i < text; i++) {
+		if (col >= 70 && i + 2 <= text) {
 			gen_body[i++] = '\r';
 			gen_body[i] = '\n';
 			col = 0;
@@ -218,6 +223,8 @@ gen_make_body(size_t n)
 		gen_body[i] = words[(i * 7 + i / 13) % (sizeof(words) - 1)];
 		col++;
 	}
+	gen_body[text] = '\r';
+	gen_body[text + 1] = '\n';
 	gen_bodylen = n;
 }
 

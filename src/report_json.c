@@ -296,7 +296,8 @@ report_json_str(struct report_json_w *w, const char *s)
 	 * buffer is reused line after line): escape in place. */
 	if (!w->err && n < (SIZE_MAX - 3 - RJ_SLACK) / 6 &&
 	    b->cap - b->len >= 6 * n + 2 &&
-	    escape_buf_room(b, 6 * n + 2 + RJ_SLACK)) {
+	    (b->size > b->len + 6 * n + 2 + RJ_SLACK ||
+	    escape_buf_room(b, 6 * n + 2 + RJ_SLACK))) {
 		if (report_json_fast(b, s, n) == 0)
 			return;
 		n = 0;	/* json_string() refuses it: out_json_str "" */

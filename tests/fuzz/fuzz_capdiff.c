@@ -14,7 +14,9 @@
  *   4  an event on one side: FIN, RST, TLS, a gap, an anomaly
  *   5  SYN facts on one side (ISN, MSS, window scale, raw options)
  *   6  a new session on one side only
- *   7  the clock jumps by arg seconds
+ *   7  side 0: the clock jumps by arg seconds; side 1: the inside clock
+ *      moves (arg - 3) x 37 s against the outside one (a skew, kept for
+ *      every later inside session and event)
  * Properties checked beyond "no crash, no leak": every pair names
  * sessions that exist, no session is in two pairs and pair_of agrees,
  * per-pair lists respect CAPDIFF_ITEMS_MAX, ranges and segments lie
@@ -23,7 +25,11 @@
  * The same sessions built again and fed to the streaming matcher
  * (capdiff_stream, in start order, deciding after every session) give
  * the same pairs and scores as capdiff_new whenever each side's starts
- * ascend and no cap was hit (the condition its header states).
+ * ascend and no cap was hit (the condition its header states).  The
+ * clock offset estimate (capdiff_clock) runs over both sides; its result
+ * stays within its bounds, and when it is not 0 both matchers are run
+ * again with it (capdiff_new_clock, capdiff_stream_set_clock) and must
+ * agree the same way, the inside starts taken on the outside clock.
  *
  * Build and run: tests/fuzz/run.sh capdiff (seeds: corpus/capdiff/).
  */
@@ -36,6 +42,7 @@
 #include <string.h>
 
 #include "capdiff.h"
+#include "capdiff_clock.h"
 #include "capdiff_stream.h"
 #include "mg_limits.h"
 #include "transcript.h"
@@ -47,6 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct fuzz_side {
 	struct transcript	*t[FUZZ_SESS_MAX];
 	size_t			 n;
+	int64_t			 skew;	/* added to this side's times */
 };
 
 struct fuzz_in {
@@ -70,6 +78,7 @@ fuzz_open(struct fuzz_side *s, uint64_t now)
 
 	if (s->n >= FUZZ_SESS_MAX)
 		return;
+	now = (uint64_t)((int64_t)now + s->skew);
 	t = transcript_new("fuzz");
 	transcript_set_peers(t, "192.0.2.1", (uint16_t)(1024 + s->n),
 	    "192.0.2.25", 25);
@@ -90,6 +99,7 @@ fuzz_data(struct fuzz_side *s, enum tr_dir dir, uint64_t now,
 {
 	struct transcript *t = fuzz_cur(s);
 
+	now = (uint64_t)((int64_t)now + s->skew);
 	if (t != NULL && n > 0) {
 		transcript_data(t, dir, now, -1, p, n);
 		t->end_us = now;
@@ -103,6 +113,7 @@ fuzz_event(struct fuzz_side *s, enum tr_dir dir, uint64_t now, int arg)
 
 	if (t == NULL)
 		return;
+	now = (uint64_t)((int64_t)now + s->skew);
 	switch (arg & 3) {
 	case 0:
 		transcript_event(t, TR_EV_FIN, dir, now);
@@ -157,7 +168,9 @@ fuzz_build(struct fuzz_side side[2], const uint8_t *data, size_t size)
 {
 	static const uint8_t fills[8] = { 'X', '*', ' ', 'x', '0', 'N', '.',
 	    0xff };
-	struct fuzz_in in = { data, data + size, 1000000 };
+	/* Times start at 1,000 s: a skew of up to 148 s either way stays
+	 * positive. */
+	struct fuzz_in in = { data, data + size, 1000000000 };
 	uint8_t o, n, tmp[256];
 	enum tr_dir dir;
 	int sd, arg;
@@ -206,7 +219,10 @@ fuzz_build(struct fuzz_side side[2], const uint8_t *data, size_t size)
 			fuzz_open(&side[sd], in.now);
 			break;
 		default:
-			in.now += (uint64_t)arg * 1000000;
+			if (sd)
+				side[1].skew += (int64_t)(arg - 3) * 37000000;
+			else
+				in.now += (uint64_t)arg * 1000000;
 			break;
 		}
 	}
@@ -315,10 +331,11 @@ fuzz_bound(const struct fuzz_side *s, size_t next)
 	return next < s->n ? s->t[next]->start_us : UINT64_MAX;
 }
 
-/* The data again through capdiff_stream; compared with cd's pairs. */
+/* The data again through capdiff_stream, the inside clock clk ahead;
+ * compared with cd's pairs (capdiff_new_clock with the same clk). */
 static void
 fuzz_stream(const struct capdiff *cd, size_t nout, const uint8_t *data,
-    size_t size)
+    size_t size, int64_t clk)
 {
 	struct fuzz_side side[2];
 	struct fuzz_got g;
@@ -332,11 +349,16 @@ fuzz_stream(const struct capdiff *cd, size_t nout, const uint8_t *data,
 	fuzz_build(side, data, size);
 	for (s = 0; s < 2; s++)
 		for (k = 1; k < side[s].n; k++)
-			if (side[s].t[k]->start_us < side[s].t[k - 1]->start_us)
+			if (capdiff_clock_shift(side[s].t[k]->start_us,
+			    s ? clk : 0) < capdiff_clock_shift(
+			    side[s].t[k - 1]->start_us, s ? clk : 0))
 				ordered = 0;
 	cs = capdiff_stream_new(fuzz_got_pair, fuzz_got_alone, &g);
+	capdiff_stream_set_clock(cs, clk);
 	while (next[0] < side[0].n || next[1] < side[1].n) {
-		s = fuzz_bound(&side[1], next[1]) <
+		/* bounds on each side's own clock; the order on the
+		 * outside one */
+		s = capdiff_clock_shift(fuzz_bound(&side[1], next[1]), clk) <
 		    fuzz_bound(&side[0], next[0]);
 		capdiff_stream_add(cs, s, side[s].t[next[s]]);
 		side[s].t[next[s]++] = NULL;	/* the stream owns it */
@@ -364,12 +386,44 @@ fuzz_stream(const struct capdiff *cd, size_t nout, const uint8_t *data,
 	capdiff_stream_free(cs);
 }
 
+/* The estimate over both sides: within its bounds, rendered. */
+static int64_t
+fuzz_clock(struct fuzz_side side[2], FILE *null)
+{
+	struct capdiff_clock *cc = capdiff_clock_new();
+	struct capdiff_clock_result r;
+	size_t k;
+	char *txt;
+	int s;
+
+	for (s = 0; s < 2; s++)
+		for (k = 0; k < side[s].n; k++)
+			capdiff_clock_add(cc, s, side[s].t[k]);
+	capdiff_clock_estimate(cc, &r);
+	capdiff_clock_free(cc);
+	if (r.votes + r.others > FUZZ_SESS_MAX ||
+	    (r.source == CAPDIFF_CLOCK_NONE && (r.offset_us != 0 ||
+	    r.why[0] == '\0')) ||
+	    (r.source == CAPDIFF_CLOCK_ESTIMATED && (r.why[0] != '\0' ||
+	    r.votes < CAPDIFF_CLOCK_VOTES_MIN || r.votes * 3 <
+	    (r.votes + r.others) * 2 || r.spread_us >
+	    2 * CAPDIFF_CLOCK_AGREE_US || r.offset_us >
+	    CAPDIFF_CLOCK_WINDOW_US || r.offset_us <
+	    -CAPDIFF_CLOCK_WINDOW_US)))
+		abort();
+	capdiff_clock_print_text(&r, null);
+	txt = capdiff_clock_json(&r);
+	free(txt);
+	return r.offset_us;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *null;
 	struct fuzz_side side[2];
 	struct capdiff *cd;
+	int64_t clk;
 	size_t k;
 	int s;
 
@@ -380,11 +434,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	cd = capdiff_new(side[0].t, side[0].n, side[1].t, side[1].n);
 	fuzz_check(cd, &side[0], &side[1]);
-	fuzz_stream(cd, side[0].n, data, size);
+	fuzz_stream(cd, side[0].n, data, size, 0);
 	(void)capdiff_differs(cd);
 	capdiff_print_text(cd, null, "outside", "inside");
 	capdiff_print_json(cd, null, "outside", "inside");
 	capdiff_free(cd);
+
+	clk = fuzz_clock(side, null);
+	if (clk != 0) {
+		cd = capdiff_new_clock(side[0].t, side[0].n, side[1].t,
+		    side[1].n, clk);
+		fuzz_check(cd, &side[0], &side[1]);
+		fuzz_stream(cd, side[0].n, data, size, clk);
+		for (k = 0; k < cd->npairs; k++)
+			if (cd->pairs[k].clock_us != clk)
+				abort();
+		capdiff_print_text(cd, null, "outside", "inside");
+		capdiff_free(cd);
+	}
 
 	/* A capture against itself. */
 	cd = capdiff_new(side[0].t, side[0].n, side[0].t, side[0].n);

@@ -129,7 +129,6 @@ void	facts_set_static_h(struct facts *fs, const char *name, size_t len,
 	    uint32_t h, const char *v);
 void	facts_set_evidence_h(struct facts *fs, const char *name,
 	    size_t len, uint32_t h, const char *evidence, const char *source);
-/* len SIZE_MAX: not known (compared as a C string). */
 const struct fact *facts_get_h(const struct facts *fs, const char *name,
 	    size_t len, uint32_t h);
 
@@ -208,7 +207,7 @@ facts_name_hash(const char *name)
 static inline const struct fact *
 facts_get_hashed(const struct facts *fs, const char *name, uint32_t hash)
 {
-	return facts_get_h(fs, name, SIZE_MAX, hash);
+	return facts_get_h(fs, name, strlen(name), hash);
 }
 
 /* Numeric value of a numeric fact, def when absent or not numeric. */

@@ -59,6 +59,7 @@ enum fp_op {
 struct fp_cond {
 	char		*fact;
 	uint32_t	 fact_hash;	/* facts_name_hash(fact) */
+	size_t		 fact_len;	/* strlen(fact) */
 	size_t		 fact_idx;	/* same for conditions on the same
 					 * fact: 0 .. db->nfact_idx - 1 */
 	size_t		 test_idx;	/* same for the same fact, op and

@@ -154,8 +154,26 @@ facts_index_grow(struct facts *fs)
 		    fs->f[i].nlen));
 }
 
-/* The fact named name (len bytes, SIZE_MAX: not known; hash h), or
- * NULL. */
+/* Are the n bytes at a and b the same?  A word at a time, inline (fact
+ * names are 6 to 40 bytes: a call to memcmp cost more than the compare). */
+static inline int
+facts_name_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+
+	for (; n >= 8; n -= 8, a += 8, b += 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return 0;
+	}
+	for (; n > 0; n--)
+		if (*a++ != *b++)
+			return 0;
+	return 1;
+}
+
+/* The fact named name (len bytes, hash h), or NULL. */
 static struct fact *
 facts_find_h(const struct facts *fs, const char *name, size_t len,
     uint32_t h)
@@ -171,9 +189,7 @@ facts_find_h(const struct facts *fs, const char *name, size_t len,
 		if (FACTS_TAG(v) != FACTS_TAG(h))
 			continue;
 		f = &fs->f[(v & FACTS_SLOT_MASK) - 1];
-		if (len != SIZE_MAX ? f->nlen == len &&
-		    memcmp(f->name, name, len) == 0 :
-		    strcmp(f->name, name) == 0)
+		if (f->nlen == len && facts_name_eq(f->name, name, len))
 			return f;
 	}
 	return NULL;

@@ -289,7 +289,8 @@ fp_match_line(struct fp_parser *p)
 	c = &e->conds[e->nconds++];
 	memset(c, 0, sizeof(*c));
 	c->fact = xstrdup(p->tok[1]);
-	c->fact_hash = facts_name_hash(c->fact);
+	c->fact_len = strlen(c->fact);
+	c->fact_hash = facts_hash_l(c->fact, c->fact_len);
 	c->fact_idx = fp_fact_idx(p->db, c);
 	c->op = (enum fp_op)op;
 	c->negate = p->tok[0][0] == 'u';

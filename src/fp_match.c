@@ -118,13 +118,13 @@ fp_match_one(const struct fp_cond *c, const struct facts *fs,
 
 	if (mc != NULL && c->fact_idx < FP_MATCH_FACTS_CACHE) {
 		if (!mc->have[c->fact_idx]) {
-			mc->f[c->fact_idx] = facts_get_hashed(fs, c->fact,
-			    c->fact_hash);
+			mc->f[c->fact_idx] = facts_get_h(fs, c->fact,
+			    c->fact_len, c->fact_hash);
 			mc->have[c->fact_idx] = 1;
 		}
 		*fp = mc->f[c->fact_idx];
 	} else
-		*fp = facts_get_hashed(fs, c->fact, c->fact_hash);
+		*fp = facts_get_h(fs, c->fact, c->fact_len, c->fact_hash);
 	if (mc != NULL && c->test_idx < FP_MATCH_TESTS_CACHE) {
 		if (mc->test[c->test_idx] == 0)
 			mc->test[c->test_idx] = 1 + fp_match_test(c, *fp);

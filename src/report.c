@@ -513,6 +513,7 @@ static const struct facts_verb_facts report_extra_verbs[] = {
  * absent: hashed once per process, not per report). */
 #define REPORT_VERBS_MAX	32
 static uint32_t report_code_hash[2][REPORT_VERBS_MAX];
+static size_t report_code_len[2][REPORT_VERBS_MAX];
 static pthread_once_t report_code_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -522,11 +523,17 @@ report_code_hashes(void)
 	size_t i;
 
 	for (vf = report_extra_verbs, i = 0; vf->verb != NULL &&
-	    i < REPORT_VERBS_MAX; vf++, i++)
-		report_code_hash[0][i] = facts_name_hash(vf->code);
+	    i < REPORT_VERBS_MAX; vf++, i++) {
+		report_code_len[0][i] = strlen(vf->code);
+		report_code_hash[0][i] = facts_hash_l(vf->code,
+		    report_code_len[0][i]);
+	}
 	for (vf = facts_verb_facts, i = 0; vf->verb != NULL &&
-	    i < REPORT_VERBS_MAX; vf++, i++)
-		report_code_hash[1][i] = facts_name_hash(vf->code);
+	    i < REPORT_VERBS_MAX; vf++, i++) {
+		report_code_len[1][i] = strlen(vf->code);
+		report_code_hash[1][i] = facts_hash_l(vf->code,
+		    report_code_len[1][i]);
+	}
 }
 
 /* How each verb came back (facts verb.NAME.*). */
@@ -547,8 +554,8 @@ report_verbs(struct report *r, const struct facts *fs)
 	for (li = 0; li < 2; li++)
 		for (vf = lists[li], i = 0; (v = vf->verb) != NULL;
 		    vf++, i++) {
-			f = i < REPORT_VERBS_MAX ? facts_get_hashed(fs,
-			    vf->code, report_code_hash[li][i]) :
+			f = i < REPORT_VERBS_MAX ? facts_get_h(fs, vf->code,
+			    report_code_len[li][i], report_code_hash[li][i]) :
 			    facts_get(fs, vf->code);
 			/* facts_get_int(fs, vf->code, -1) */
 			code = f != NULL && f->is_num ? f->num : -1;

@@ -204,10 +204,25 @@ facts_slot_h(struct facts *fs, const char *name, uint32_t h, size_t len,
 {
 	struct fact *f;
 
+	size_t m, i = 0;
+	uint32_t v;
+
 	*existed = 0;
-	if ((f = facts_find_h(fs, name, len, h)) != NULL) {
-		*existed = 1;
-		return replace ? f : NULL;	/* value reused or replaced */
+	/* The look-up of facts_find_h, keeping where it stopped: a new
+	 * name's index entry goes there. */
+	if (fs->hsize > 0) {
+		m = fs->hsize - 1;
+		for (i = h & m; (v = fs->hidx[i]) != 0; i = (i + 1) & m) {
+			if (FACTS_TAG(v) != FACTS_TAG(h))
+				continue;
+			f = &fs->f[(v & FACTS_SLOT_MASK) - 1];
+			if (f->nlen == len &&
+			    facts_name_eq(f->name, name, len)) {
+				*existed = 1;
+				/* value reused or replaced */
+				return replace ? f : NULL;
+			}
+		}
 	}
 	if (fs->n >= MG_FACTS_MAX || len >= MG_FACT_NAME_MAX) {
 		fs->dropped++;
@@ -219,6 +234,10 @@ facts_slot_h(struct facts *fs, const char *name, uint32_t h, size_t len,
 		fs->f = arena_grow(&fs->arena, fs->f, &fs->size,
 		    fs->n < 128 ? 128 : fs->n + 1, sizeof(*fs->f));
 		facts_index_grow(fs);
+		/* A new index: look for the free entry again. */
+		m = fs->hsize - 1;
+		for (i = h & m; fs->hidx[i] != 0; i = (i + 1) & m)
+			;
 	}
 	f = &fs->f[fs->n++];
 	memcpy(f->name, name, len);
@@ -230,7 +249,7 @@ facts_slot_h(struct facts *fs, const char *name, uint32_t h, size_t len,
 	f->num = 0;
 	f->evidence = NULL;
 	f->source = NULL;
-	facts_index_put(fs, fs->n - 1, h);
+	fs->hidx[i] = FACTS_TAG(h) | (uint32_t)fs->n;	/* slot + 1 */
 	return f;
 }
 

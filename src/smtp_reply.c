@@ -259,9 +259,10 @@ smtp_reply_add_line(struct smtp_reply_parser *rp, const struct smtp_line *ln)
 		r->code = code;
 	} else if (!(anom & SMTP_REPLY_NO_CODE) && code != r->code)
 		anom |= SMTP_REPLY_CODE_MISMATCH;
-	for (m = smtp_reply_flag_map; m->line != 0; m++)
-		if (ln->flags & m->line)
-			anom |= m->reply;
+	if (ln->flags != 0)	/* the usual line has none */
+		for (m = smtp_reply_flag_map; m->line != 0; m++)
+			if (ln->flags & m->line)
+				anom |= m->reply;
 	r->anomalies |= anom;
 	r->end = ln->end;
 	/* A line without code or with a bad separator ends the reply, so a

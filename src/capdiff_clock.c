@@ -347,7 +347,7 @@ capdiff_clock_print_text(const struct capdiff_clock_result *r, FILE *fp)
 		break;
 	default:
 		fprintf(fp, "Clock offset: not estimated (%s); times used as "
-		    "they are\n", r->why);
+		    "they are (--clock-offset gives it)\n", r->why);
 		break;
 	}
 }

@@ -34,8 +34,9 @@ static const char *const facts_kw_watch_tls[] = {
 };
 #define FACTS_KW_COUNT(k)	+ 1
 #define FACTS_KW_N		(0 FACTS_KW_WATCH(FACTS_KW_COUNT))
-/* Their hashes (facts_name_hash), computed once per process. */
+/* Their lengths and hashes (facts_hash_l), computed once per process. */
 static uint32_t facts_kw_hash_ehlo[FACTS_KW_N], facts_kw_hash_tls[FACTS_KW_N];
+static size_t facts_kw_len_ehlo[FACTS_KW_N], facts_kw_len_tls[FACTS_KW_N];
 static pthread_once_t facts_kw_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -44,8 +45,12 @@ facts_kw_hashes(void)
 	size_t i;
 
 	for (i = 0; i < FACTS_KW_N; i++) {
-		facts_kw_hash_ehlo[i] = facts_name_hash(facts_kw_watch_ehlo[i]);
-		facts_kw_hash_tls[i] = facts_name_hash(facts_kw_watch_tls[i]);
+		facts_kw_len_ehlo[i] = strlen(facts_kw_watch_ehlo[i]);
+		facts_kw_hash_ehlo[i] = facts_hash_l(facts_kw_watch_ehlo[i],
+		    facts_kw_len_ehlo[i]);
+		facts_kw_len_tls[i] = strlen(facts_kw_watch_tls[i]);
+		facts_kw_hash_tls[i] = facts_hash_l(facts_kw_watch_tls[i],
+		    facts_kw_len_tls[i]);
 	}
 }
 
@@ -195,6 +200,27 @@ facts_exchange(struct facts *fs, const char *prefix,
 	facts_set_str(fs, name, line, 0);
 }
 
+/*
+ * name = prefix (already there, pl bytes) then the n bytes at kw
+ * upper-cased (C locale: a-z only), cut like facts_cat(name,
+ * MG_FACT_NAME_MAX, prefix, kw, NULL); returns the name's length.
+ */
+static size_t
+facts_kw_name(char *name, size_t pl, const char *kw, size_t n)
+{
+	size_t j;
+	char c;
+
+	if (n > MG_FACT_NAME_MAX - 1 - pl)
+		n = MG_FACT_NAME_MAX - 1 - pl;
+	for (j = 0; j < n; j++) {
+		c = kw[j];
+		name[pl + j] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+	}
+	name[pl + n] = '\0';
+	return pl + n;
+}
+
 /* ehlo.kw.NAME for every keyword: offered, masked (by decoding), absent. */
 static void
 facts_ehlo_keywords(struct facts *fs, const char *prefix,
@@ -204,20 +230,23 @@ facts_ehlo_keywords(struct facts *fs, const char *prefix,
 	const char *const *watch = ehlo ? facts_kw_watch_ehlo :
 	    facts_kw_watch_tls;
 	const uint32_t *wh = ehlo ? facts_kw_hash_ehlo : facts_kw_hash_tls;
+	const size_t *wl = ehlo ? facts_kw_len_ehlo : facts_kw_len_tls;
 	char name[MG_FACT_NAME_MAX];
 	const char *cand[8];
 	int asa[8];
-	size_t i, j, nc, pl = strlen(prefix);
+	size_t i, j, nc, n, pl = strlen(prefix);
 
+	if (pl > MG_FACT_NAME_MAX - 1)
+		pl = MG_FACT_NAME_MAX - 1;
+	memcpy(name, prefix, pl);
 	for (i = 0; i < l->n; i++) {
 		if (l->v[i].masked || l->v[i].keyword[0] == '\0')
 			continue;
-		facts_cat(name, sizeof(name), prefix, l->v[i].keyword, NULL);
-		for (j = pl; name[j] != '\0'; j++)
-			name[j] = (char)toupper((unsigned char)name[j]);
+		n = facts_kw_name(name, pl, l->v[i].keyword,
+		    strlen(l->v[i].keyword));
 		/* facts_known(name), for either prefix */
-		if (facts_name_ok(name + pl, j - pl))
-			facts_set_static(fs, name, facts_name_hash(name),
+		if (facts_name_ok(name + pl, n - pl))
+			facts_set_static_h(fs, name, n, facts_hash_l(name, n),
 			    "offered");
 	}
 	for (i = 0; i < l->n; i++) {
@@ -229,15 +258,16 @@ facts_ehlo_keywords(struct facts *fs, const char *prefix,
 			 * original of a mask (behaviour reference 2). */
 			if (asa[j] == 0)
 				continue;
-			facts_cat(name, sizeof(name), prefix, cand[j], NULL);
-			if (facts_name_ok(name + pl, strlen(name + pl)))
-				facts_set_static(fs, name,
-				    facts_name_hash(name), "masked");
+			/* Candidates are upper case already. */
+			n = facts_kw_name(name, pl, cand[j], strlen(cand[j]));
+			if (facts_name_ok(name + pl, n - pl))
+				facts_set_static_h(fs, name, n,
+				    facts_hash_l(name, n), "masked");
 		}
 	}
 	pthread_once(&facts_kw_once, facts_kw_hashes);
 	for (i = 0; watch[i] != NULL; i++)
-		facts_set_static(fs, watch[i], wh[i], "absent");
+		facts_set_static_h(fs, watch[i], wl[i], wh[i], "absent");
 }
 
 /* The first EHLO outside TLS. */

@@ -122,8 +122,9 @@ facts_reply_line(struct facts *fs, const struct smtp_reply *r)
 }
 
 /* name = prefix (already there, pl bytes) then suffix, cut like
- * facts_cat(name, MG_FACT_NAME_MAX, prefix, suffix, NULL). */
-static const char *
+ * facts_cat(name, MG_FACT_NAME_MAX, prefix, suffix, NULL); returns the
+ * name's length. */
+static size_t
 facts_suffix(char *name, size_t pl, const char *suffix)
 {
 	size_t sl = strlen(suffix);
@@ -132,7 +133,7 @@ facts_suffix(char *name, size_t pl, const char *suffix)
 		sl = MG_FACT_NAME_MAX - 1 - pl;
 	memcpy(name + pl, suffix, sl);
 	name[pl + sl] = '\0';
-	return name;
+	return pl + sl;
 }
 
 /* Longest run of 'X' in [p, p+n). */
@@ -178,26 +179,32 @@ facts_exchange(struct facts *fs, const char *prefix,
 {
 	char name[MG_FACT_NAME_MAX];
 	const char *line;
-	size_t pl = strlen(prefix);
+	size_t pl = strlen(prefix), n, ncode;
+	uint32_t hcode;
 
 	if (pl > MG_FACT_NAME_MAX - 1)
 		pl = MG_FACT_NAME_MAX - 1;
 	memcpy(name, prefix, pl);
-	facts_suffix(name, pl, ".code");
-	if (facts_add_int(fs, name, x->has_reply ? x->reply.code : 0))
+	/* Names by length and hash (no strlen of each again). */
+	n = facts_suffix(name, pl, ".code");
+	hcode = facts_hash_l(name, n);
+	ncode = n;
+	if (facts_add_int_h(fs, name, n, hcode,
+	    x->has_reply ? x->reply.code : 0))
 		return;		/* first probe that shows it wins */
-	facts_suffix(name, pl, ".end");
-	facts_set_static(fs, name, facts_name_hash(name),
+	n = facts_suffix(name, pl, ".end");
+	facts_set_static_h(fs, name, n, facts_hash_l(name, n),
 	    dialog_end_name(x->end));
-	facts_suffix(name, pl, ".xquoted");
-	facts_set_int(fs, name, facts_xquoted(x), 0);
+	n = facts_suffix(name, pl, ".xquoted");
+	facts_set_int_h(fs, name, n, facts_hash_l(name, n), facts_xquoted(x),
+	    0);
 	if (!x->has_reply)
 		return;
 	line = facts_reply_line(fs, &x->reply);
-	facts_suffix(name, pl, ".code");
-	facts_set_evidence(fs, name, line, source);
-	facts_suffix(name, pl, ".text");
-	facts_set_str(fs, name, line, 0);
+	(void)facts_suffix(name, pl, ".code");
+	facts_set_evidence_h(fs, name, ncode, hcode, line, source);
+	n = facts_suffix(name, pl, ".text");
+	facts_set_str_h(fs, name, n, facts_hash_l(name, n), line, 0);
 }
 
 /*

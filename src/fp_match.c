@@ -70,27 +70,11 @@ fp_contains(const char *hay, const char *needle)
 	return 0;
 }
 
-/* Does c hold over fact f (NULL: never measured)? */
-static int
-fp_match_test(const struct fp_cond *c, const struct fact *f)
+/* The comparison's answer for cmp (f's value against c's: <0, 0, >0). */
+static inline int
+fp_match_cmp(enum fp_op op, int cmp)
 {
-	int cmp;
-
-	if (c->op == FP_OP_EXISTS)
-		return f != NULL;
-	if (c->op == FP_OP_ABSENT)
-		return f == NULL;
-	if (f == NULL)
-		return 0;	/* a fact never measured matches nothing */
-	if (c->op == FP_OP_CONTAINS)
-		return fp_contains(f->value, c->value);
-	if (c->is_num && f->is_num)
-		cmp = f->num < c->num ? -1 : f->num > c->num;
-	else if (c->op == FP_OP_EQ || c->op == FP_OP_NE)
-		cmp = strcmp(f->value, c->value) != 0;
-	else
-		return 0;	/* order on text: never */
-	switch (c->op) {
+	switch (op) {
 	case FP_OP_EQ:
 		return cmp == 0;
 	case FP_OP_NE:
@@ -106,6 +90,35 @@ fp_match_test(const struct fp_cond *c, const struct fact *f)
 	default:
 		return 0;
 	}
+}
+
+/* fp_match_test on text (f measured; not both numbers): out of line,
+ * so the usual numeric test saves no registers for its calls. */
+static int __attribute__((noinline))
+fp_match_text(const struct fp_cond *c, const struct fact *f)
+{
+	if (c->op == FP_OP_CONTAINS)
+		return fp_contains(f->value, c->value);
+	if (c->op == FP_OP_EQ || c->op == FP_OP_NE)	/* first bytes first */
+		return fp_match_cmp(c->op, f->value[0] != c->value[0] ||
+		    strcmp(f->value, c->value) != 0);
+	return 0;	/* order on text: never */
+}
+
+/* Does c hold over fact f (NULL: never measured)? */
+static inline int
+fp_match_test(const struct fp_cond *c, const struct fact *f)
+{
+	if (c->op == FP_OP_EXISTS)
+		return f != NULL;
+	if (c->op == FP_OP_ABSENT)
+		return f == NULL;
+	if (f == NULL)
+		return 0;	/* a fact never measured matches nothing */
+	if (c->op != FP_OP_CONTAINS && c->is_num && f->is_num)
+		return fp_match_cmp(c->op, f->num < c->num ? -1 :
+		    f->num > c->num);
+	return fp_match_text(c, f);
 }
 
 /* One condition with its fact looked up (*fp) by its stored hash, once

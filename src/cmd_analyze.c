@@ -12,6 +12,7 @@
 #include "capture.h"
 #include "cmd_analyze.h"
 #include "cmd_analyze_judge.h"
+#include "capdiff_clock.h"
 #include "cmd_analyze_two.h"
 #include "dialog.h"
 #include "escape.h"
@@ -46,6 +47,8 @@ struct ca_opts {
 	char		*filter;
 	const char	*fp_file;
 	int		 json, transcript, verbose, quiet, progress, color;
+	int		 clock_given;	/* --clock-offset (two captures) */
+	int64_t		 clock_us;
 };
 
 struct ca_run {
@@ -78,6 +81,9 @@ cmd_analyze_usage(FILE *fp)
 "  -F FILE           fingerprint file (default $MG_FP_FILE or %s)\n"
 "  --no-progress     no progress line even on a terminal\n"
 "  --no-color        no ANSI colours even on a terminal\n"
+"  --clock-offset SECONDS  two captures: the inside clock is SECONDS\n"
+"                    ahead of the outside one (editcap -t style, e.g.\n"
+"                    -3600 or 0.25); 0 turns the estimate off\n"
 "exit: 0 no interference, 1 interference (or bytes differ), 2 usage or\n"
 "      I/O error, 3 no SMTP session judged\n",
 	    util_progname(), PKGDATADIR "/mailguard.fp");
@@ -521,7 +527,7 @@ ca_join(int argc, char **argv)
 }
 
 enum { CA_OPT_JSON = 256, CA_OPT_TRANSCRIPT, CA_OPT_NOPROGRESS,
-    CA_OPT_NOCOLOR, CA_OPT_HELP };
+    CA_OPT_NOCOLOR, CA_OPT_HELP, CA_OPT_CLOCK };
 
 static int
 ca_parse(int argc, char **argv, struct ca_opts *o)
@@ -535,8 +541,10 @@ ca_parse(int argc, char **argv, struct ca_opts *o)
 		{ "no-progress", no_argument, NULL, CA_OPT_NOPROGRESS },
 		{ "no-color", no_argument, NULL, CA_OPT_NOCOLOR },
 		{ "help", no_argument, NULL, CA_OPT_HELP },
+		{ "clock-offset", required_argument, NULL, CA_OPT_CLOCK },
 		{ NULL, 0, NULL, 0 }
 	};
+	char err[MG_ERRBUF_SIZE];
 	int ch;
 
 	memset(o, 0, sizeof(*o));
@@ -574,6 +582,14 @@ ca_parse(int argc, char **argv, struct ca_opts *o)
 		case CA_OPT_NOCOLOR:
 			o->color = 0;
 			break;
+		case CA_OPT_CLOCK:
+			if (capdiff_clock_parse(optarg, &o->clock_us,
+			    err) != 0) {
+				warnmsg("%s", err);
+				return -1;
+			}
+			o->clock_given = 1;
+			break;
 		case 'h':
 		case CA_OPT_HELP:
 			cmd_analyze_usage(stdout);
@@ -584,6 +600,10 @@ ca_parse(int argc, char **argv, struct ca_opts *o)
 	}
 	if (o->nfiles == 0) {
 		warnmsg("-r FILE is required");
+		return -1;
+	}
+	if (o->clock_given && o->nfiles != 2) {
+		warnmsg("--clock-offset needs two -r captures");
 		return -1;
 	}
 	if (o->nfiles == 2 && strcmp(o->files[0], "-") == 0 &&
@@ -619,7 +639,8 @@ cmd_analyze(int argc, char **argv)
 	if (o.nfiles == 2) {
 		struct ca_two_opts two = { .files = { o.files[0], o.files[1] },
 		    .filter = o.filter, .json = o.json,
-		    .progress = o.progress };
+		    .progress = o.progress, .clock_given = o.clock_given,
+		    .clock_us = o.clock_us };
 
 		status = cmd_analyze_two(&two, stdout);
 		free(o.filter);

@@ -61,6 +61,31 @@ arena_alloc(struct arena *a, size_t n)
 	return arena_alloc_chunk(a, n);
 }
 
+/* Bytes arena_alloc can hand out without a new chunk. */
+static inline size_t
+arena_room(const struct arena *a)
+{
+	return (size_t)(a->end - a->cur);
+}
+
+/*
+ * Give back the end of block p, which arena_alloc(a, n) returned last
+ * (nothing allocated from a since), keeping its first keep bytes (keep
+ * <= n): for a text written at its worst-case size.  A block that got a
+ * chunk of its own stays whole.
+ */
+static inline void
+arena_trim(struct arena *a, void *p, size_t n, size_t keep)
+{
+	size_t r = n == 0 ? ARENA_ALIGN :
+	    (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	size_t rk = keep == 0 ? ARENA_ALIGN :
+	    (keep + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+
+	if ((char *)p + r == a->cur && rk <= r)
+		a->cur = (char *)p + rk;
+}
+
 /* nmemb * size zeroed bytes; overflow ends the process. */
 void	*arena_calloc(struct arena *a, size_t nmemb, size_t size);
 /* Copies, NUL-terminated; arena_strndup stops at n bytes or a NUL. */

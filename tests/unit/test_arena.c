@@ -107,6 +107,53 @@ test_grow(void **state)
 	arena_free(&a);
 }
 
+/* arena_trim: (block size, bytes kept, the next block starts right
+ * after what was kept). */
+static const struct trim_case {
+	size_t	 n, keep;
+	int	 reused;	/* the given-back end is handed out next */
+} trim_cases[] = {
+	{ 100, 10, 1 }, { 100, 100, 1 }, { 64, 0, 1 }, { 17, 16, 1 },
+	{ 16, 16, 1 }, { 3000, 1, 1 },
+	{ 0, 0, 0 }
+};
+
+static void
+test_trim(void **state)
+{
+	const struct trim_case *c;
+	struct arena a;
+	char *p, *q, *big;
+	size_t rk;
+
+	(void)state;
+	arena_init(&a);
+	for (c = trim_cases; c->n != 0; c++) {
+		p = arena_alloc(&a, c->n);
+		memset(p, 'x', c->keep);
+		arena_trim(&a, p, c->n, c->keep);
+		q = arena_alloc(&a, 1);
+		rk = c->keep == 0 ? ARENA_ALIGN :
+		    (c->keep + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+		if (c->reused)
+			assert_ptr_equal(q, p + rk);
+		for (size_t k = 0; k < c->keep; k++)
+			assert_int_equal(p[k], 'x');
+	}
+	/* Not the last block: nothing changes. */
+	p = arena_alloc(&a, 100);
+	q = arena_alloc(&a, 16);
+	arena_trim(&a, p, 100, 10);
+	assert_ptr_equal(arena_alloc(&a, 1), q + 16);
+	/* A block with a chunk of its own stays whole. */
+	big = arena_alloc(&a, 100000);
+	q = a.cur;
+	arena_trim(&a, big, 100000, 10);
+	assert_ptr_equal(a.cur, q);
+	assert_true(arena_room(&a) == (size_t)(a.end - a.cur));
+	arena_free(&a);
+}
+
 int
 main(void)
 {
@@ -114,6 +161,7 @@ main(void)
 		cmocka_unit_test(test_alloc),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_grow),
+		cmocka_unit_test(test_trim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "arena.h"
 #include "escape.h"
 
 static const struct case_ {
@@ -96,6 +97,36 @@ test_truncation(void **state)
 }
 
 /*
+ * escape_wire_str_in into an arena must give want (wl bytes) both ways:
+ * an empty arena (measured, then written) and one with room for the
+ * worst case (written, then the end given back; the next block starts
+ * right after the text).
+ */
+static void
+check_in_arena(const uint8_t *in, size_t n, size_t cap, const char *want,
+    size_t wl)
+{
+	struct arena a;
+	char *s, *next;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		arena_init(&a);
+		if (pass == 1)
+			(void)arena_alloc(&a, 1);	/* a chunk with room */
+		s = escape_wire_str_in(&a, in, n, cap);
+		assert_int_equal(strlen(s), wl);
+		assert_memory_equal(s, want, wl);
+		next = arena_alloc(&a, 1);
+		if (pass == 1)
+			assert_true(next > s && (size_t)(next - s) <=
+			    ((wl + 1 + ARENA_ALIGN - 1) &
+			    ~(size_t)(ARENA_ALIGN - 1)));
+		arena_free(&a);
+	}
+}
+
+/*
  * escape_wire_str (printable runs copied whole) against escape_wire (byte
  * by byte) on mixed inputs, at every cap: the same text, "..." when cut.
  */
@@ -129,6 +160,8 @@ test_runs_match_bytewise(void **state)
 			assert_int_equal(strlen(s), b.len);
 			assert_memory_equal(s, b.data, b.len);
 			free(s);
+			check_in_arena(in, n, cap, (const char *)b.data,
+			    b.len);
 			buf_free(&b);
 		}
 	}
@@ -200,6 +233,7 @@ test_long_reference(void **state)
 				assert_int_equal(strlen(s), wl);
 				assert_memory_equal(s, want, wl);
 				free(s);
+				check_in_arena(in, n, 0, want, wl);
 				buf_init(&b, 0);
 				assert_int_equal(escape_wire(&b, in, n,
 				    ESCAPE_TERM), 0);

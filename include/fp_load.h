@@ -88,6 +88,9 @@ struct fp_entry {
 	size_t		 nconds;
 	char		**effects;	/* effect names */
 	size_t		 neffects;
+	size_t		*effect_idx;	/* each one's index in db->effects
+					 * (set once the file is read) */
+	int		 fam;		/* fp_family_parse(family) */
 	unsigned	 line;
 	/* "name":N,"family":F,"generation":G,"weight":W,"ref":R,"facts":
 	 * (or NULL) */

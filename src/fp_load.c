@@ -8,6 +8,7 @@
 
 #include "facts.h"
 #include "fp_load.h"
+#include "fp_match.h"
 #include "report_json.h"
 #include "util.h"
 
@@ -489,18 +490,29 @@ fp_line(struct fp_parser *p, char *s)
 	return fp_fingerprint_line(p);
 }
 
-/* Every effect a fingerprint names must be defined (anywhere). */
+/* Every effect a fingerprint names must be defined (anywhere); each
+ * entry keeps their indexes and its family's number, so a report looks
+ * up neither by name. */
 static int
 fp_check_refs(struct fp_parser *p)
 {
-	const struct fp_entry *e;
+	struct fp_entry *e;
+	const struct fp_effect *fe;
 	size_t i, j;
 
 	for (i = 0; i < p->db->nentries; i++) {
 		e = &p->db->entries[i];
+		e->fam = fp_family_parse(e->family);
+		free(e->effect_idx);
+		e->effect_idx = xcalloc(e->neffects ? e->neffects : 1,
+		    sizeof(*e->effect_idx));
 		for (j = 0; j < e->neffects; j++) {
-			if (fp_db_effect(p->db, e->effects[j]) != NULL)
+			if ((fe = fp_db_effect(p->db, e->effects[j])) !=
+			    NULL) {
+				e->effect_idx[j] = (size_t)(fe -
+				    p->db->effects);
 				continue;
+			}
 			p->line = e->line;
 			return fp_err(p, "undefined effect", e->effects[j]);
 		}
@@ -608,6 +620,7 @@ fp_db_free(struct fp_db *db)
 		for (j = 0; j < e->neffects; j++)
 			free(e->effects[j]);
 		free(e->effects);
+		free(e->effect_idx);
 		free(e->json);
 	}
 	free(db->entries);

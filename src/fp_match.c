@@ -225,7 +225,7 @@ fp_verdict(struct fp_result *r)
 	}
 	v->family = (enum fp_family)best;
 	for (k = 0; k < r->nhits; k++) {
-		fam = fp_family_parse(r->hits[k].fp->family);
+		fam = r->hits[k].fp->fam;
 		if (fam == best && (g == NULL ||
 		    r->hits[k].fp->weight > g->weight))
 			g = r->hits[k].fp;
@@ -268,7 +268,7 @@ fp_match(const struct fp_db *db, const struct facts *fs,
 		if (j < e->nconds)
 			continue;
 		fp_hit_add(out, e, fv);
-		if ((fam = fp_family_parse(e->family)) >= 0)
+		if ((fam = e->fam) >= 0)
 			out->verdict.score[fam] += e->weight;
 	}
 	fp_verdict(out);

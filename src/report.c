@@ -417,16 +417,20 @@ report_matches(struct report *r, const struct fp_result *res,
 			report_evidence_f(r, res->hits[i].used[j].fact, f);
 		}
 		REPORT_ADD(r, matched, nmatched, &m);
-		if (fp_family_parse(e->family) != (int)r->verdict.family ||
-		    db == NULL)
+		if (e->fam != (int)r->verdict.family || db == NULL)
 			continue;
 		for (j = 0; j < e->neffects; j++) {
+			/* The db's effect (fp_load resolved the name), and
+			 * its name by pointer: names are unique in a db. */
+			fe = e->effect_idx != NULL ?
+			    &db->effects[e->effect_idx[j]] :
+			    fp_db_effect(db, e->effects[j]);
+			if (fe == NULL)
+				continue;
 			for (k = 0; k < r->neffects; k++)
-				if (strcmp(r->effects[k].name,
-				    e->effects[j]) == 0)
+				if (r->effects[k].name == fe->name)
 					break;
-			if (k < r->neffects ||
-			    (fe = fp_db_effect(db, e->effects[j])) == NULL)
+			if (k < r->neffects)
 				continue;
 			ef.name = report_db(fe->name);
 			ef.text = report_db(fe->text);

@@ -484,13 +484,13 @@ ca_read(struct ca_run *r, const char *path, struct capture_stats *st)
 		fprintf(stderr, "\r\033[K");
 	*st = *capture_stats(c);
 	capture_free(c);
+	transcript_pool_drain();
 	if (r->o->json) {
 		o = ca_summary_json(r, st, rc ? err : NULL);
 		out_json_write(r->out, o);
 		json_decref(o);
 	} else if (rc == 0 || st->records > 0)
 		ca_summary_text(r, st);
-	transcript_pool_drain();
 	fflush(r->out);
 	if (rc != 0)
 		warnmsg("%s", err);

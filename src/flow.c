@@ -536,8 +536,10 @@ flow_input(struct flow_table *ft, const struct pcap_pkt *pkt)
 	}
 	f->packets++;
 	f->last_us = pkt->ts_us > f->last_us ? pkt->ts_us : f->last_us;
-	flow_list_unlink(ft, f);
-	flow_list_append(ft, f);
+	if (ft->newest != f) {	/* packet trains: already the newest */
+		flow_list_unlink(ft, f);
+		flow_list_append(ft, f);
+	}
 	flow_segment(ft, f, d, pkt);
 	if (pkt->flags & PCAP_TCP_RST) {
 		f->rst = 1;

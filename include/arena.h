@@ -7,8 +7,13 @@
  * Memory comes from chunks (the first ARENA_CHUNK_MIN bytes, each next
  * one twice as big up to ARENA_CHUNK_MAX; a bigger request gets a chunk
  * of its own); nothing is freed before arena_free(), which releases every
- * chunk, or arena_reset(), which keeps the first chunk for reuse.  Blocks
- * are aligned for any type (ARENA_ALIGN).
+ * chunk.  Blocks are aligned for any type (ARENA_ALIGN).
+ *
+ * A NULL arena means the heap, so code that may build into an arena or
+ * not (a parser whose caller frees its results one by one) calls the
+ * same functions either way: each block then comes from xmalloc
+ * (arena_grow reallocates the old block, as xreallocarray does), the
+ * caller frees it with free(), and arena_trim does nothing.
  *
  * Ownership: a struct arena is caller storage (embedded in the object
  * it serves); arena_init() prepares it, arena_free() releases it and is
@@ -38,10 +43,8 @@ void	 arena_init(struct arena *a);
 /* Same, the first chunk first bytes (within ARENA_CHUNK_MIN..MAX). */
 void	 arena_init_size(struct arena *a, size_t first);
 void	 arena_free(struct arena *a);
-/* Back to empty, keeping the first (oldest) chunk's storage. */
-void	 arena_reset(struct arena *a);
 
-/* Slow path of arena_alloc: a new chunk. */
+/* Slow path of arena_alloc: a new chunk (a NULL: xmalloc). */
 void	*arena_alloc_chunk(struct arena *a, size_t n);
 
 /* n bytes (n may be 0), aligned to ARENA_ALIGN, not zeroed. */
@@ -53,7 +56,7 @@ arena_alloc(struct arena *a, size_t n)
 	    (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 	void *p;
 
-	if (r >= n && (size_t)(a->end - a->cur) >= r) {
+	if (a != NULL && r >= n && (size_t)(a->end - a->cur) >= r) {
 		p = a->cur;
 		a->cur += r;
 		return p;
@@ -65,7 +68,7 @@ arena_alloc(struct arena *a, size_t n)
 static inline size_t
 arena_room(const struct arena *a)
 {
-	return (size_t)(a->end - a->cur);
+	return a != NULL ? (size_t)(a->end - a->cur) : 0;
 }
 
 /*
@@ -82,7 +85,7 @@ arena_trim(struct arena *a, void *p, size_t n, size_t keep)
 	size_t rk = keep == 0 ? ARENA_ALIGN :
 	    (keep + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 
-	if ((char *)p + r == a->cur && rk <= r)
+	if (a != NULL && (char *)p + r == a->cur && rk <= r)
 		a->cur = (char *)p + rk;
 }
 
@@ -97,7 +100,7 @@ char	*arena_memdup0(struct arena *a, const void *p, size_t n);
  * Grow an array held in the arena to room for at least want elements of
  * size bytes: the old (room elements, NULL when room is 0) are copied
  * into a new block twice as big (at least 4), *roomp updated; the old
- * block stays in the arena until it is freed.
+ * block stays in the arena until it is freed (a NULL: reallocated).
  */
 void	*arena_grow(struct arena *a, void *old, size_t *roomp, size_t want,
 	    size_t size);

@@ -45,31 +45,14 @@ arena_free(struct arena *a)
 	arena_init(a);
 }
 
-void
-arena_reset(struct arena *a)
-{
-	struct arena_chunk *c, *nx;
-
-	if (a->head == NULL)
-		return;
-	/* Free every chunk but the oldest, which becomes the only one. */
-	for (c = a->head; c->next != NULL; c = nx) {
-		nx = c->next;
-		free(c);
-	}
-	a->head = c;
-	a->cur = c->data;
-	a->end = c->data + c->size;
-	a->next = c->size * 2 > ARENA_CHUNK_MAX ? ARENA_CHUNK_MAX :
-	    c->size * 2;
-}
-
 void *
 arena_alloc_chunk(struct arena *a, size_t n)
 {
 	struct arena_chunk *c;
 	size_t r, sz;
 
+	if (a == NULL)
+		return xmalloc(n != 0 ? n : 1);		/* the heap */
 	if (n > SIZE_MAX - ARENA_ALIGN - sizeof(*c))
 		(void)xreallocarray(NULL, SIZE_MAX, 2);	/* dies */
 	r = n == 0 ? ARENA_ALIGN :
@@ -156,6 +139,11 @@ arena_grow(struct arena *a, void *old, size_t *roomp, size_t want,
 			(void)xreallocarray(NULL, SIZE_MAX, 2);	/* dies */
 		nroom *= 2;
 	} while (nroom < want);
+	if (a == NULL) {
+		/* The heap: the old block moves (xreallocarray). */
+		*roomp = nroom;
+		return xreallocarray(old, nroom, size);
+	}
 	p = arena_alloc(a, nroom * size);
 	if (room > 0 && old != NULL)
 		memcpy(p, old, room * size);

@@ -202,8 +202,7 @@ escape_wire_str_in(struct arena *a, const uint8_t *p, size_t n, size_t cap)
 	}
 	/* Room in the arena's chunk for the worst case (4 bytes per
 	 * byte): written there at once, the unused end given back. */
-	if (a != NULL && take <= (SIZE_MAX - 4) / 4 &&
-	    arena_room(a) >= 4 * take + 4) {
+	if (take <= (SIZE_MAX - 4) / 4 && arena_room(a) >= 4 * take + 4) {
 		s = arena_alloc(a, 4 * take + 4);
 		k = escape_wire_to(s, p, take);
 		if (cut) {
@@ -215,7 +214,7 @@ escape_wire_str_in(struct arena *a, const uint8_t *p, size_t n, size_t cap)
 		return s;
 	}
 	olen = escape_wire_len(p, take) + (cut ? 3 : 0);
-	s = a != NULL ? arena_alloc(a, olen + 1) : xmalloc(olen + 1);
+	s = arena_alloc(a, olen + 1);	/* a NULL: xmalloc */
 	k = escape_wire_to(s, p, take);
 	if (cut) {
 		memcpy(s + k, "...", 3);

@@ -233,13 +233,8 @@ smtp_ext_line(struct smtp_ext *e, const char *t, size_t len,
 	memcpy(e->keyword, t, copy);
 	e->keyword[copy] = '\0';
 	e->params_len = len - pstart;
-	if (a != NULL)
-		e->params = arena_memdup0(a, t + pstart, e->params_len);
-	else {
-		e->params = xmalloc(e->params_len + 1);
-		memcpy(e->params, t + pstart, e->params_len);
-		e->params[e->params_len] = '\0';
-	}
+	/* In the arena, or on the heap when a is NULL (arena.h). */
+	e->params = arena_memdup0(a, t + pstart, e->params_len);
 	e->masked = smtp_ext_is_masked(t, kl, &e->mask_letter);
 	if (e->masked)
 		e->mask_len = kl;
@@ -258,8 +253,7 @@ smtp_ext_parse_in(const struct smtp_reply *r, struct smtp_ext_list *out,
 		return -1;
 	if (r->nlines < 2)
 		return 0;
-	out->v = a != NULL ? arena_calloc(a, r->nlines - 1, sizeof(*out->v)) :
-	    xcalloc(r->nlines - 1, sizeof(*out->v));
+	out->v = arena_calloc(a, r->nlines - 1, sizeof(*out->v));
 	out->letters_consistent = 1;
 	for (i = 1; i < r->nlines; i++) {
 		e = &out->v[out->n++];

@@ -199,25 +199,20 @@ smtp_reply_push(struct smtp_reply_parser *rp, const struct smtp_line *ln,
 	struct smtp_reply_line *l;
 	size_t tlen = ln->len - textoff;
 
+	/* In rp->arena, or on the heap when it is NULL (arena.h). */
 	if (r->nlines == rp->cursize) {
-		if (rp->arena != NULL && rp->cursize == 0) {
+		if (rp->cursize == 0) {
 			/* Room for most replies at once (a greeting or an
 			 * EHLO reply is up to ~12 lines). */
 			r->lines = arena_alloc(rp->arena,
 			    SMTP_REPLY_LINES_FIRST * sizeof(*r->lines));
 			rp->cursize = SMTP_REPLY_LINES_FIRST;
-		} else if (rp->arena != NULL)
+		} else
 			r->lines = arena_grow(rp->arena, r->lines,
 			    &rp->cursize, r->nlines + 1, sizeof(*r->lines));
-		else {
-			rp->cursize = rp->cursize ? rp->cursize * 2 : 4;
-			r->lines = xreallocarray(r->lines, rp->cursize,
-			    sizeof(*r->lines));
-		}
 	}
 	l = &r->lines[r->nlines++];
-	l->text = rp->arena != NULL ? arena_alloc(rp->arena, tlen + 1) :
-	    xmalloc(tlen + 1);
+	l->text = arena_alloc(rp->arena, tlen + 1);
 	if (tlen > 0)
 		memcpy(l->text, ln->p + textoff, tlen);
 	l->text[tlen] = '\0';

@@ -60,5 +60,12 @@ uint64_t util_mono_us(void);
  * a device or a path that cannot be read. */
 uint64_t util_file_size(const char *path);
 uint64_t util_wall_us(void);
+/*
+ * us (microseconds since the epoch, UTC) as "YYYY-MM-DDTHH:MM:SS.uuuuuuZ"
+ * (RFC 3339), without gmtime_r/strftime: glibc takes its time-zone lock
+ * on every gmtime_r, once per session in the capture analyzer.  Years
+ * past 9999 are printed with more digits.
+ */
+void util_utc_iso(uint64_t us, char *out, size_t outsz);
 
 #endif /* UTIL_H */

@@ -90,19 +90,6 @@ cmd_analyze_usage(FILE *fp)
 }
 
 static void
-ca_utc(uint64_t us, char *out, size_t outsz)
-{
-	time_t s = (time_t)(us / 1000000);
-	struct tm tm;
-	char day[32];
-
-	if (gmtime_r(&s, &tm) == NULL ||
-	    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		util_strlcpy(day, "?", sizeof(day));
-	snprintf(out, outsz, "%s.%06uZ", day, (unsigned)(us % 1000000));
-}
-
-static void
 ca_count_server(struct ca_run *r, const char *addr, uint16_t port)
 {
 	size_t i;
@@ -302,7 +289,7 @@ ca_session(struct capture_session *s, void *arg)
 	} else {
 		job->t = s->t;
 		s->t = NULL;
-		ca_utc(job->t->start_us, job->start, sizeof(job->start));
+		util_utc_iso(job->t->start_us, job->start, sizeof(job->start));
 	}
 	ca_judge_submit(r->judge);
 }
@@ -354,8 +341,8 @@ ca_summary_json(const struct ca_run *r, const struct capture_stats *st,
 	    "gaps", (json_int_t)fs->gaps,
 	    "gap_bytes", (json_int_t)fs->gap_bytes,
 	    "overlaps_differing", (json_int_t)fs->overlap_diff);
-	ca_utc(st->first_us, t0, sizeof(t0));
-	ca_utc(st->last_us, t1, sizeof(t1));
+	util_utc_iso(st->first_us, t0, sizeof(t0));
+	util_utc_iso(st->last_us, t1, sizeof(t1));
 	o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, "
 	    "s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:I}",
 	    "file", r->name, "records", (json_int_t)st->records,
@@ -386,8 +373,8 @@ ca_summary_text(const struct ca_run *r, const struct capture_stats *st)
 	size_t i;
 	int k, any = 0;
 
-	ca_utc(st->first_us, t0, sizeof(t0));
-	ca_utc(st->last_us, t1, sizeof(t1));
+	util_utc_iso(st->first_us, t0, sizeof(t0));
+	util_utc_iso(st->last_us, t1, sizeof(t1));
 	fprintf(fp, "\nCapture %s: %llu records", r->name,
 	    (unsigned long long)st->records);
 	if (st->matched != st->records)

@@ -236,3 +236,29 @@ util_file_size(const char *path)
 		return 0;
 	return (uint64_t)sb.st_size;
 }
+
+void
+util_utc_iso(uint64_t us, char *out, size_t outsz)
+{
+	uint64_t secs = us / 1000000, days = secs / 86400, sod = secs % 86400;
+	uint64_t era, doe, yoe, doy, mp, y, m, d;
+
+	/* Days since 1970-01-01 to a proleptic Gregorian date: shift the
+	 * epoch to 0000-03-01 so that leap days end each 4/100/400-year
+	 * cycle (era: 400 years, 146,097 days). */
+	days += 719468;
+	era = days / 146097;
+	doe = days - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;		/* March = 0 */
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	snprintf(out, outsz, "%04llu-%02llu-%02lluT%02llu:%02llu:%02llu.%06lluZ",
+	    (unsigned long long)y, (unsigned long long)m,
+	    (unsigned long long)d, (unsigned long long)(sod / 3600),
+	    (unsigned long long)(sod / 60 % 60),
+	    (unsigned long long)(sod % 60), (unsigned long long)(us % 1000000));
+}

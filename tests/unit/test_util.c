@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "buf.h"
@@ -102,11 +103,47 @@ test_buf_large_printf(void **state)
 	buf_free(&b);
 }
 
+/* util_utc_iso against gmtime_r + strftime over dates that matter:
+ * the epoch, leap days, century and 400-year rules, 2038, far years. */
+static void
+test_utc_iso(void **state)
+{
+	static const uint64_t secs[] = {
+		0, 59, 86399, 86400, 951782400 /* 2000-02-29 */,
+		951868799, 951868800, 1600000000, 1709164800 /* 2024-02-29 */,
+		2147483647, 2147483648ULL, 4107542400ULL /* 2100-03-01 */,
+		4107456000ULL /* 2100-02-28 */, 13574563200ULL /* 2400-02-29 */,
+		253402300799ULL /* 9999-12-31T23:59:59 */,
+	};
+	char want[64], got[64], day[40];
+	struct tm tm;
+	time_t t;
+	size_t i;
+	uint64_t s;
+
+	(void)state;
+	for (i = 0; i < sizeof(secs) / sizeof(secs[0]) + 2000; i++) {
+		s = i < sizeof(secs) / sizeof(secs[0]) ? secs[i] :
+		    (uint64_t)(i * 7919) * 86413 % 253402300800ULL;
+		t = (time_t)s;
+		assert_non_null(gmtime_r(&t, &tm));
+		assert_true(strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S",
+		    &tm) > 0);
+		snprintf(want, sizeof(want), "%s.%06uZ", day,
+		    (unsigned)(i * 37 % 1000000));
+		util_utc_iso(s * 1000000 + i * 37 % 1000000, got, sizeof(got));
+		assert_string_equal(got, want);
+	}
+	util_utc_iso(1, got, 8);	/* truncated, terminated */
+	assert_int_equal(strlen(got), 7);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_utc_iso),
 		cmocka_unit_test(test_strlcpy),
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_buf_large_printf),

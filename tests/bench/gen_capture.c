@@ -47,10 +47,7 @@ static uint64_t gen_rng = 88172645463325252ULL;
 static uint32_t
 gen_rand(void)
 {
-	gen_rng ^= gen_rng << 13;
-	gen_rng ^= gen_rng >> 7;
-	gen_rng ^= gen_rng << 17;
-	return (uint32_t)(gen_rng >> 11);
+	return capgen_rand(&gen_rng);
 }
 
 static char *gen_body;

@@ -399,3 +399,12 @@ capgen_write(const struct capgen *g, const char *path)
 		rc = -1;
 	return rc;
 }
+
+uint32_t
+capgen_rand(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return (uint32_t)(*state >> 11);
+}

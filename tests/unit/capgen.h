@@ -94,4 +94,8 @@ FILE *capgen_fopen(const struct capgen *g);
 /* Write it to path; 0 or -1. */
 int capgen_write(const struct capgen *g, const char *path);
 
+/* xorshift64 (Marsaglia 2003) on *state (never 0), the top 32 of 53
+ * bits: the tests' and the benchmark generator's reproducible dice. */
+uint32_t capgen_rand(uint64_t *state);
+
 #endif /* CAPGEN_H */

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "capgen.h"
 #include "capdiff.h"
 #include "capdiff_clock.h"
 #include "capdiff_stream.h"
@@ -24,14 +25,7 @@
 
 static uint64_t rng;
 
-static uint32_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 11);
-}
+#define rnd()	capgen_rand(&rng)
 
 /*
  * One SMTP session as each side saw it.  inside: the server side (the
@@ -442,6 +436,17 @@ test_no_common(void **state)
 	set_free(&ps);
 }
 
+/* One made-up session (mk's arguments) handed to the estimator. */
+static void
+clock_add(struct capdiff_clock *cc, int side, uint64_t start, unsigned id,
+    const char *sender, int inside, int eod)
+{
+	struct transcript *t = mk(start, id, sender, inside, eod);
+
+	capdiff_clock_add(cc, side, t);
+	transcript_free(t);
+}
+
 /* Too few votes, votes that disagree, duplicates, votes past the
  * window: NONE, and why. */
 static void
@@ -449,18 +454,13 @@ test_fallbacks(void **state)
 {
 	struct capdiff_clock *cc;
 	struct capdiff_clock_result r;
-	struct transcript *t;
 	unsigned i;
 
 	(void)state;
 	/* one session in common */
 	cc = capdiff_clock_new();
-	t = mk(T0, 1, "a", 0, 1);
-	capdiff_clock_add(cc, 0, t);
-	transcript_free(t);
-	t = mk(T0 + 5 * SEC, 1, "a", 1, 1);
-	capdiff_clock_add(cc, 1, t);
-	transcript_free(t);
+	clock_add(cc, 0, T0, 1, "a", 0, 1);
+	clock_add(cc, 1, T0 + 5 * SEC, 1, "a", 1, 1);
 	capdiff_clock_estimate(cc, &r);
 	assert_int_equal(r.source, CAPDIFF_CLOCK_NONE);
 	assert_non_null(strstr(r.why, "1 session with"));
@@ -469,13 +469,9 @@ test_fallbacks(void **state)
 	/* half at +10 s, half at -300 s: no agreement */
 	cc = capdiff_clock_new();
 	for (i = 0; i < 20; i++) {
-		t = mk(T0 + i * SEC, i, "a", 0, 1);
-		capdiff_clock_add(cc, 0, t);
-		transcript_free(t);
-		t = mk(T0 + i * SEC + (i % 2 ? 10 : -300) * SEC, i, "a", 1,
-		    1);
-		capdiff_clock_add(cc, 1, t);
-		transcript_free(t);
+		clock_add(cc, 0, T0 + i * SEC, i, "a", 0, 1);
+		clock_add(cc, 1, T0 + i * SEC + (i % 2 ? 10 : -300) * SEC, i,
+		    "a", 1, 1);
 	}
 	capdiff_clock_estimate(cc, &r);
 	assert_int_equal(r.source, CAPDIFF_CLOCK_NONE);
@@ -485,13 +481,9 @@ test_fallbacks(void **state)
 	/* 3 of 4 agree: taken, one disagreeing */
 	cc = capdiff_clock_new();
 	for (i = 0; i < 4; i++) {
-		t = mk(T0 + i * SEC, i, "a", 0, 1);
-		capdiff_clock_add(cc, 0, t);
-		transcript_free(t);
-		t = mk(T0 + i * SEC + (i == 2 ? 500 : 10) * SEC + i, i, "a", 1,
-		    1);
-		capdiff_clock_add(cc, 1, t);
-		transcript_free(t);
+		clock_add(cc, 0, T0 + i * SEC, i, "a", 0, 1);
+		clock_add(cc, 1, T0 + i * SEC + (i == 2 ? 500 : 10) * SEC + i, i,
+		    "a", 1, 1);
 	}
 	capdiff_clock_estimate(cc, &r);
 	assert_int_equal(r.source, CAPDIFF_CLOCK_ESTIMATED);
@@ -505,18 +497,10 @@ test_fallbacks(void **state)
 	 * hours apart: past the window */
 	cc = capdiff_clock_new();
 	for (i = 0; i < 10; i++) {
-		t = mk(T0 + i * SEC, i % 5, "a", 0, 1);
-		capdiff_clock_add(cc, 0, t);
-		transcript_free(t);
-		t = mk(T0 + i * SEC, i % 5, "a", 1, 1);
-		capdiff_clock_add(cc, 1, t);
-		transcript_free(t);
-		t = mk(T0 + i * SEC, 100 + i, "a", 0, 1);
-		capdiff_clock_add(cc, 0, t);
-		transcript_free(t);
-		t = mk(T0 + i * SEC + 7200 * SEC, 100 + i, "a", 1, 1);
-		capdiff_clock_add(cc, 1, t);
-		transcript_free(t);
+		clock_add(cc, 0, T0 + i * SEC, i % 5, "a", 0, 1);
+		clock_add(cc, 1, T0 + i * SEC, i % 5, "a", 1, 1);
+		clock_add(cc, 0, T0 + i * SEC, 100 + i, "a", 0, 1);
+		clock_add(cc, 1, T0 + i * SEC + 7200 * SEC, 100 + i, "a", 1, 1);
 	}
 	capdiff_clock_estimate(cc, &r);
 	assert_int_equal(r.source, CAPDIFF_CLOCK_NONE);
@@ -526,9 +510,7 @@ test_fallbacks(void **state)
 	/* past CAPDIFF_CLOCK_SESSIONS a side: not looked at */
 	cc = capdiff_clock_new();
 	for (i = 0; i < CAPDIFF_CLOCK_SESSIONS + 10; i++) {
-		t = mk(T0 + i * 1000, i, "a", 0, 1);
-		capdiff_clock_add(cc, 0, t);
-		transcript_free(t);
+		clock_add(cc, 0, T0 + i * 1000, i, "a", 0, 1);
 	}
 	assert_int_equal(capdiff_clock_count(cc, 0), CAPDIFF_CLOCK_SESSIONS);
 	assert_int_equal(capdiff_clock_count(cc, 1), 0);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "capgen.h"
 #include "capdiff.h"
 #include "capdiff_stream.h"
 #include "capture.h"
@@ -46,14 +47,7 @@ static const struct scase {
 
 static uint64_t rng;
 
-static uint32_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 11);
-}
+#define rnd()	capgen_rand(&rng)
 
 static struct transcript *
 mk(const struct gsess *g, int inside)

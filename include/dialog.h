@@ -30,8 +30,9 @@
  * Ownership: the dialog owns copies of everything (command bytes, parsed
  * commands whose slices point into the copied line, replies); it does not
  * point into the transcript, which may be freed first.  All of it lives
- * in the dialog's arena (its replies are in_arena, smtp_reply.h), freed
- * at once by dialog_free(); dialog_free(NULL) is a no-op.  Caps:
+ * in the dialog's arena (its replies are in_arena, smtp_reply.h; the
+ * struct dialog itself is the arena's first block), freed at once by
+ * dialog_free(); dialog_free(NULL) is a no-op.  Caps:
  * MG_DIALOG_EXCH_MAX exchanges, MG_DIALOG_ORPHANS_MAX orphans,
  * MG_DIALOG_ANOM_MAX anomalies; past a cap the item is counted in the
  * *_dropped field.  Never prints; never fails (hostile bytes become

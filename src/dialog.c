@@ -626,12 +626,15 @@ dialog_from_transcript(const struct transcript *t)
 {
 	struct dialog_state st, *s = &st;
 	struct dialog *d;
+	struct arena a;
 	size_t i;
 
-	d = xcalloc(1, sizeof(*d));
 	/* A session's exchanges (~400 bytes each, 16 at first) and lines
-	 * fit the first chunk. */
-	arena_init_size(&d->arena, DIALOG_ARENA_FIRST);
+	 * fit the first chunk; the struct is its first block (no malloc
+	 * of its own), the arena's state kept in it from then on. */
+	arena_init_size(&a, DIALOG_ARENA_FIRST);
+	d = arena_calloc(&a, 1, sizeof(*d));
+	d->arena = a;
 	if (t == NULL)
 		return d;
 	util_strlcpy(d->label, t->label, sizeof(d->label));
@@ -655,11 +658,13 @@ dialog_from_transcript(const struct transcript *t)
 void
 dialog_free(struct dialog *d)
 {
+	struct arena a;
+
 	if (d == NULL)
 		return;
-	/* EHLO keyword lists too are in the arena. */
-	arena_free(&d->arena);
-	free(d);
+	/* EHLO keyword lists too are in the arena, and d itself. */
+	a = d->arena;
+	arena_free(&a);
 }
 
 size_t

@@ -90,10 +90,15 @@ report_db(char *s)
 struct report *
 report_new(void)
 {
-	struct report *r = xcalloc(1, sizeof(*r));
+	struct arena a;
+	struct report *r;
 
-	/* A capture session's full report is 5 to 8 KB of strings. */
-	arena_init_size(&r->arena, REPORT_ARENA_FIRST);
+	/* A capture session's full report is 5 to 8 KB of strings; the
+	 * struct itself is the arena's first block (no malloc of its
+	 * own), the arena's state kept in it from then on. */
+	arena_init_size(&a, REPORT_ARENA_FIRST);
+	r = arena_calloc(&a, 1, sizeof(*r));
+	r->arena = a;
 	return r;
 }
 
@@ -325,10 +330,12 @@ report_probe_add(struct report *r, struct buf *b, const struct transcript *t,
 void
 report_free(struct report *r)
 {
+	struct arena a;
+
 	if (r == NULL)
 		return;
-	arena_free(&r->arena);
-	free(r);
+	a = r->arena;	/* r lives in it */
+	arena_free(&a);
 }
 
 static void

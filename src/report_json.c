@@ -309,6 +309,45 @@ report_json_str(struct report_json_w *w, const char *s)
 	RJ_LIT(w, "\"");
 }
 
+/* pre (pl bytes) then s quoted, the slow way (report_json_kstr). */
+static void __attribute__((noinline))
+report_json_kstr_slow(struct report_json_w *w, const char *pre, size_t pl,
+    const char *s)
+{
+	report_json_raw(w, pre, pl);
+	report_json_str(w, s);
+}
+
+/*
+ * pre (pl bytes, a literal: a key and its colon, or a comma) and then
+ * the string s (NULL is ""), quoted, with one room test for both when
+ * the line buffer has room; inline, so the copy of pre is a constant
+ * one.
+ */
+static inline __attribute__((always_inline)) void
+report_json_kstr(struct report_json_w *w, const char *pre, size_t pl,
+    const char *s)
+{
+	struct buf *b = w->b;
+	size_t n, need;
+
+	if (s == NULL)
+		s = "";
+	n = strlen(s);
+	if (!w->err && n < (SIZE_MAX - 3 - RJ_SLACK - pl) / 6) {
+		need = pl + 6 * n + 2;
+		if (b->cap - b->len >= need &&
+		    b->size > b->len + need + RJ_SLACK) {
+			memcpy(b->data + b->len, pre, pl);
+			b->len += pl;
+			if (report_json_fast(b, s, n) == 0)
+				return;
+			b->len -= pl;
+		}
+	}
+	report_json_kstr_slow(w, pre, pl, s);
+}
+
 /* End of a top-level write: NUL after len as buf keeps it. */
 static int
 report_json_done(struct report_json_w *w, size_t len0)
@@ -347,10 +386,10 @@ report_json_int(struct report_json_w *w, long long v)
 	report_json_raw(w, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
-#define RJ_KSTR(w, k, v, first) do { \
-	RJ_KEY((w), k, (first)); \
-	report_json_str((w), (v)); \
-} while (0)
+/* ,"key":"value" (the key a literal, never escaped). */
+#define RJ_KSTR(w, k, v, first) \
+	report_json_kstr((w), (first) ? "\"" k "\":" : ",\"" k "\":", \
+	    sizeof(k) + 2 + !(first), (v))
 #define RJ_KINT(w, k, v, first) do { \
 	RJ_KEY((w), k, (first)); \
 	report_json_int((w), (v)); \

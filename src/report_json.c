@@ -390,10 +390,43 @@ report_json_int(struct report_json_w *w, long long v)
 #define RJ_KSTR(w, k, v, first) \
 	report_json_kstr((w), (first) ? "\"" k "\":" : ",\"" k "\":", \
 	    sizeof(k) + 2 + !(first), (v))
-#define RJ_KINT(w, k, v, first) do { \
-	RJ_KEY((w), k, (first)); \
-	report_json_int((w), (v)); \
-} while (0)
+/*
+ * pre (pl bytes, a literal key and its colon) then v as report_json_int
+ * writes it, straight into the line buffer when it has room (digits
+ * written from the last, no copy).
+ */
+static inline __attribute__((always_inline)) void
+report_json_kint(struct report_json_w *w, const char *pre, size_t pl,
+    long long v)
+{
+	struct buf *b = w->b;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v, t;
+	size_t nd = (v < 0) + 1;
+	char *o;
+
+	for (t = u; t >= 10; t /= 10)
+		nd++;
+	if (w->err || b->size <= b->len + pl + nd ||
+	    b->cap - b->len < pl + nd) {
+		report_json_raw(w, pre, pl);
+		report_json_int(w, v);
+		return;
+	}
+	memcpy(b->data + b->len, pre, pl);
+	b->len += pl + nd;
+	o = (char *)b->data + b->len;
+	do {
+		*--o = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--o = '-';
+}
+
+#define RJ_KINT(w, k, v, first) \
+	report_json_kint((w), (first) ? "\"" k "\":" : ",\"" k "\":", \
+	    sizeof(k) + 2 + !(first), (v))
 
 /* "{" of the i-th object in an array. */
 static void
@@ -411,11 +444,11 @@ report_json_strv(struct report_json_w *w, char *const *v, size_t n)
 	size_t i;
 
 	RJ_LIT(w, "[");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		if (i > 0)
-			RJ_LIT(w, ",");
-		report_json_str(w, v[i]);
-	}
+			report_json_kstr(w, ",", 1, v[i]);
+		else
+			report_json_kstr(w, "", 0, v[i]);
 	RJ_LIT(w, "]");
 }
 

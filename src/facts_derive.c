@@ -124,13 +124,17 @@ facts_reply_line(struct facts *fs, const struct smtp_reply *r)
 /* name = prefix (already there, pl bytes) then suffix, cut like
  * facts_cat(name, MG_FACT_NAME_MAX, prefix, suffix, NULL); returns the
  * name's length. */
-static size_t
+static inline size_t
 facts_suffix(char *name, size_t pl, const char *suffix)
 {
 	size_t sl = strlen(suffix);
 
-	if (sl > MG_FACT_NAME_MAX - 1 - pl)
-		sl = MG_FACT_NAME_MAX - 1 - pl;
+	if (sl <= MG_FACT_NAME_MAX - 1 - pl) {
+		/* A literal suffix and its NUL: a copy of constant size. */
+		memcpy(name + pl, suffix, sl + 1);
+		return pl + sl;
+	}
+	sl = MG_FACT_NAME_MAX - 1 - pl;
 	memcpy(name + pl, suffix, sl);
 	name[pl + sl] = '\0';
 	return pl + sl;

@@ -488,8 +488,9 @@ facts_greeting_class(const struct dialog *d)
 		else if (nlines > 1 && facts_all_stars(p, len))
 			after4++;
 		text += len > 4 ? len - 4 : 0;
-		/* Postfix smtp_proto.c: strspn(text, "20 *\t\n") == len. */
-		for (i = 0; i < len; i++) {
+		/* Postfix smtp_proto.c: strspn(text, "20 *\t\n") == len.
+		 * The star count matters only while set20 holds. */
+		for (i = 0; i < len && set20; i++) {
 			if (p[i] == '*')
 				stars++;
 			else if (p[i] != '2' && p[i] != '0' && p[i] != ' ' &&

@@ -170,7 +170,9 @@ dialog_verb_copy(struct dialog_exchange *x)
 
 		if (c == ' ' || c == '\r' || c == '\n' || c == '\t')
 			break;
-		x->verb[n++] = isprint(c) ? (char)toupper(c) : '?';
+		/* isprint and toupper of the C locale (none is set). */
+		x->verb[n++] = c < 0x20 || c > 0x7e ? '?' :
+		    c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : (char)c;
 	}
 	x->verb[n] = '\0';
 }
@@ -202,7 +204,11 @@ dialog_command(struct dialog_state *s, const struct smtp_line *ln,
 	x->linelen = ln->len + eol;
 	x->line = arena_alloc(&d->arena, x->linelen + 1);
 	memcpy(x->line, ln->p, ln->len);
-	memcpy(x->line + ln->len, eol == 1 ? "\n" : "\r\n", eol);
+	if (eol == 2) {
+		x->line[ln->len] = '\r';
+		x->line[ln->len + 1] = '\n';
+	} else if (eol == 1)
+		x->line[ln->len] = '\n';
 	x->line[x->linelen] = '\0';
 	x->cmd_rc = smtp_cmd_parse(x->line, ln->len, &x->cmd);
 	dialog_verb_copy(x);

@@ -89,7 +89,13 @@ facts_line_code(struct buf *b, const struct smtp_reply_line *l)
 	c[1] = (char)('0' + l->code / 10 % 10);
 	c[2] = (char)('0' + l->code % 10);
 	c[3] = l->sep ? l->sep : ' ';
-	buf_append(b, c, 4);
+	if (b->size > b->len + 4 && b->cap - b->len >= 4) {
+		/* In place (the scratch has room): no call. */
+		memcpy(b->data + b->len, c, 4);
+		b->len += 4;
+		b->data[b->len] = '\0';
+	} else
+		buf_append(b, c, 4);
 }
 
 /* The table's scratch buffer, emptied, capped at cap. */

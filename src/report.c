@@ -128,6 +128,27 @@ report_xquoted(const struct dialog_exchange *x)
 	    best > sent;
 }
 
+/* n bytes at s appended to b, in place when b has the room (the
+ * report's scratch has: escape_buf_room), else as buf_append does. */
+static inline void
+report_put(struct buf *b, const char *s, size_t n)
+{
+	if (b->size > b->len + n && b->cap - b->len >= n) {
+		memcpy(b->data + b->len, s, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+	} else
+		(void)buf_append(b, s, n);
+}
+
+#define REPORT_LIT(b, s)	report_put((b), (s), sizeof(s) - 1)
+
+static inline void
+report_puts(struct buf *b, const char *s)
+{
+	report_put(b, s, strlen(s));
+}
+
 /* Decimal v appended to b, as "%llu" / "%lld" print it (no printf: the
  * capture analyzer builds a report per session). */
 static void
@@ -139,14 +160,14 @@ report_unum(struct buf *b, unsigned long long v)
 		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v != 0);
-	buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	report_put(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 static void
 report_snum(struct buf *b, long long v)
 {
 	if (v < 0) {
-		buf_append(b, "-", 1);
+		REPORT_LIT(b, "-");
 		report_unum(b, 0ULL - (unsigned long long)v);
 	} else
 		report_unum(b, (unsigned long long)v);
@@ -160,7 +181,7 @@ static void
 report_verb_reply(struct buf *b, const struct dialog_exchange *x, int verb)
 {
 	if (verb) {
-		buf_append_str(b, x->verb[0] ? x->verb : "(empty)");
+		report_puts(b, x->verb[0] ? x->verb : "(empty)");
 		return;
 	}
 	if (x->has_reply)
@@ -184,15 +205,15 @@ report_group(struct buf *b, const struct dialog *d, size_t g, size_t xi)
 	for (pass = 1; pass >= 0; pass--) {
 		for (i = 0; i < show; i++) {
 			if (i > 0)
-				buf_append_str(b, ", ");
+				REPORT_LIT(b, ", ");
 			report_verb_reply(b, &d->ex[xi - show + 1 + i], pass);
 		}
 		if (pass)
-			buf_append_str(b, n > show ? " (last " : " -> ");
+			report_puts(b, n > show ? " (last " : " -> ");
 		if (pass && n > show)
 			buf_printf(b, "%zu of %zu) -> ", show, n);
 	}
-	buf_append_str(b, " (one write)");
+	REPORT_LIT(b, " (one write)");
 }
 
 /* One line saying what a probe's connection showed (b: scratch). */
@@ -232,11 +253,11 @@ report_classify(struct report *r, struct buf *bp, const struct dialog *d)
 			report_group(&b, d, g, xi);
 		else {
 			report_verb_reply(&b, x, 1);
-			buf_append_str(&b, " -> ");
+			REPORT_LIT(&b, " -> ");
 			report_verb_reply(&b, x, 0);
 		}
 		if (report_xquoted(x))
-			buf_append_str(&b, ", X-filled command quoted back");
+			REPORT_LIT(&b, ", X-filled command quoted back");
 		if (x->cmd.verb == SMTP_VERB_EHLO && x->has_reply) {
 			if ((l = dialog_ext(x, &tmp)) != NULL)
 				buf_printf(&b, ", %zu keywords, %zu masked",
@@ -244,34 +265,34 @@ report_classify(struct report *r, struct buf *bp, const struct dialog *d)
 			smtp_ext_list_free(&tmp);
 		}
 		if (x->segments > 1) {
-			buf_append_str(&b, ", sent in ");
+			REPORT_LIT(&b, ", sent in ");
 			report_unum(&b, x->segments);
-			buf_append_str(&b, " segments");
+			REPORT_LIT(&b, " segments");
 		}
 		if (x->has_body && x->cmd.verb == SMTP_VERB_BDAT) {
 			/* RFC 3030 2: the chunk's one reply is the BDAT's,
 			 * shown above; a zero-length chunk adds nothing. */
 			if (x->body_bytes > 0) {
-				buf_append_str(&b, ", chunk ");
+				REPORT_LIT(&b, ", chunk ");
 				report_unum(&b, x->body_bytes);
-				buf_append_str(&b, " bytes");
+				REPORT_LIT(&b, " bytes");
 			}
 		} else if (x->has_body) {
-			buf_append_str(&b, ", body ");
+			REPORT_LIT(&b, ", body ");
 			report_unum(&b, x->body_bytes);
-			buf_append_str(&b, !x->has_body_reply ?
+			report_puts(&b, !x->has_body_reply ?
 			    " bytes -> no reply" : x->body_late ?
 			    " bytes -> late reply (after the client gave up)" :
 			    " bytes -> answered");
 		}
 		if (x->eod_split)
-			buf_append_str(&b, " (end-of-data split)");
+			REPORT_LIT(&b, " (end-of-data split)");
 	}
 	if (d->tls_started)
-		buf_append_str(&b, d->tls_record ? ", TLS started" :
+		report_puts(&b, d->tls_record ? ", TLS started" :
 		    ", STARTTLS accepted");
 	if (dialog_anomaly_count(d, "cleartext-after-starttls") > 0)
-		buf_append_str(&b, ", cleartext after STARTTLS");
+		REPORT_LIT(&b, ", cleartext after STARTTLS");
 	s = report_take(r, &b);
 	*bp = b;
 	return s;
@@ -294,15 +315,15 @@ report_sent(struct report *r, struct buf *bp, const struct dialog *d)
 	for (i = 0; i < d->nex && b.len < MG_REPORT_TEXT_MAX; i++) {
 		escape_wire(&b, d->ex[i].line, d->ex[i].linelen, ESCAPE_TERM);
 		if (d->ex[i].has_body) {
-			buf_append_str(&b, "[message body: ");
+			REPORT_LIT(&b, "[message body: ");
 			report_unum(&b, d->ex[i].body_bytes);
-			buf_append_str(&b, " bytes]");
+			REPORT_LIT(&b, " bytes]");
 		}
 	}
 	if (i < d->nex)
-		buf_append_str(&b, "...");
+		REPORT_LIT(&b, "...");
 	else if (d->tls_started)
-		buf_append_str(&b, "[TLS]");
+		REPORT_LIT(&b, "[TLS]");
 	s = report_take(r, &b);
 	*bp = b;
 	return s;
@@ -499,8 +520,8 @@ report_keywords(struct report *r, struct buf *bp, const struct dialog *d)
 			if (smtp_ext_find(&l, cand[j]) != NULL)
 				continue;
 			if (b->len > 0)
-				buf_append(b, "|", 1);
-			buf_append_str(b, cand[j]);
+				REPORT_LIT(b, "|");
+			report_puts(b, cand[j]);
 		}
 		k.decoded = b->len ? report_take(r, b) : report_str(r, "?");
 		REPORT_ADD(r, keywords, nkeywords, &k);

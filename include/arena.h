@@ -25,6 +25,8 @@
 #define ARENA_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #define ARENA_ALIGN		16
 #define ARENA_CHUNK_MIN		4096
@@ -91,11 +93,33 @@ arena_trim(struct arena *a, void *p, size_t n, size_t keep)
 
 /* nmemb * size zeroed bytes; overflow ends the process. */
 void	*arena_calloc(struct arena *a, size_t nmemb, size_t size);
+/* Slow path of arena_memdup0: n so large the NUL overflows (dies). */
+void	 arena_too_big(void);
+
+/* n bytes of p and a NUL after them (p may hold NULs); inline, the
+ * judging copies some forty strings per session. */
+static inline char *
+arena_memdup0(struct arena *a, const void *p, size_t n)
+{
+	char *s;
+
+	if (n == SIZE_MAX)
+		arena_too_big();
+	s = arena_alloc(a, n + 1);
+	if (n > 0)
+		memcpy(s, p, n);
+	s[n] = '\0';
+	return s;
+}
+
 /* Copies, NUL-terminated; arena_strndup stops at n bytes or a NUL. */
-char	*arena_strdup(struct arena *a, const char *s);
+static inline char *
+arena_strdup(struct arena *a, const char *s)
+{
+	return arena_memdup0(a, s, strlen(s));
+}
+
 char	*arena_strndup(struct arena *a, const char *s, size_t n);
-/* n bytes of p and a NUL after them (p may hold NULs). */
-char	*arena_memdup0(struct arena *a, const void *p, size_t n);
 /*
  * Grow an array held in the arena to room for at least want elements of
  * size bytes: the old (room elements, NULL when room is 0) are copied

@@ -98,24 +98,10 @@ arena_calloc(struct arena *a, size_t nmemb, size_t size)
 	return p;
 }
 
-char *
-arena_memdup0(struct arena *a, const void *p, size_t n)
+void
+arena_too_big(void)
 {
-	char *s;
-
-	if (n == SIZE_MAX)
-		(void)xreallocarray(NULL, SIZE_MAX, 2);	/* dies */
-	s = arena_alloc(a, n + 1);
-	if (n > 0)
-		memcpy(s, p, n);
-	s[n] = '\0';
-	return s;
-}
-
-char *
-arena_strdup(struct arena *a, const char *s)
-{
-	return arena_memdup0(a, s, strlen(s));
+	(void)xreallocarray(NULL, SIZE_MAX, 2);	/* dies */
 }
 
 char *

@@ -60,6 +60,9 @@ struct facts {
 	struct fact	*f;
 	size_t		 n, size;
 	uint64_t	 dropped;	/* facts refused by the cap */
+	size_t		 anom_first;	/* slot + 1 of the first fact named
+					 * "anomaly.*" (0: none), where a
+					 * reader of them starts */
 	uint32_t	*hidx;		/* open-addressing index: slot + 1 */
 	size_t		 hsize;		/* power of two, >= 2 * size */
 	/* Slots, index, values, evidence and sources live in one arena

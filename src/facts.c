@@ -239,6 +239,9 @@ facts_slot_h(struct facts *fs, const char *name, uint32_t h, size_t len,
 		for (i = h & m; fs->hidx[i] != 0; i = (i + 1) & m)
 			;
 	}
+	if (fs->anom_first == 0 && name[0] == 'a' && len >= 8 &&
+	    memcmp(name, "anomaly.", 8) == 0)
+		fs->anom_first = fs->n + 1;
 	f = &fs->f[fs->n++];
 	memcpy(f->name, name, len);
 	f->name[len] = '\0';

@@ -628,7 +628,9 @@ report_anomalies(struct report *r, const struct facts *fs)
 	size_t i, nl, vl;
 	char *s;
 
-	for (i = 0; i < fs->n; i++) {
+	/* From the first anomaly fact on (none before it). */
+	for (i = fs->anom_first > 0 ? fs->anom_first - 1 : fs->n; i < fs->n;
+	    i++) {
 		if (fs->f[i].name[0] != 'a' ||
 		    strncmp(fs->f[i].name, "anomaly.", 8) != 0)
 			continue;

@@ -54,7 +54,8 @@ static const struct report_name {
 	{ .generation = NULL, .text = NULL },
 };
 
-static void
+/* Inline: elsize is a constant at each REPORT_ADD, so is the copy. */
+static inline void
 report_list_add(struct report *r, void **list, size_t *n, size_t *room,
     size_t elsize, const void *item)
 {

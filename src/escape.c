@@ -227,21 +227,20 @@ escape_wire_str_in(struct arena *a, const uint8_t *p, size_t n, size_t cap)
 int
 escape_buf_room(struct buf *b, size_t need)
 {
-	static const char zero[4096];
-	size_t len0 = b->len, k;
+	size_t sz;
 
-	if (b->size > len0 + need)
+	if (b->size > b->len + need)
 		return 1;
-	if (len0 > b->cap || b->cap - len0 < need)
+	if (b->len > b->cap || b->cap - b->len < need ||
+	    need >= SIZE_MAX / 2 - b->len)
 		return 0;
-	while (b->size <= len0 + need) {
-		k = len0 + need + 1 - b->len;
-		k = k < sizeof(zero) ? k : sizeof(zero);
-		if (k > b->cap - b->len || buf_append(b, zero, k) < 0)
-			break;
-	}
-	b->len = len0;
-	if (b->data != NULL)
-		b->data[len0] = '\0';
-	return b->size > len0 + need;
+	/* buf_reserve's own sizes (from 64, doubled past the need), the
+	 * storage still xmalloc'd for buf_free: buf.h has no reserve. */
+	sz = b->size ? b->size : 64;
+	while (sz <= b->len + need)
+		sz *= 2;
+	b->data = xreallocarray(b->data, sz, 1);
+	b->size = sz;
+	b->data[b->len] = '\0';
+	return 1;
 }

@@ -17,7 +17,10 @@
  * fp_result_free() releases (NULL is a no-op).  Strings in a result are
  * owned by the result (its arena) except fp_used.fact, which like the
  * pointers to fingerprints points into the db, which must outlive the
- * result.  Nothing here prints or fails.
+ * result.  fp_match_in() puts all of them in the caller's arena a (not
+ * NULL) instead, the result's staying empty; a must outlive the result
+ * (one allocation less per judged session).  Nothing here prints or
+ * fails.
  */
 #ifndef FP_MATCH_H
 #define FP_MATCH_H
@@ -69,6 +72,8 @@ struct fp_result {
 
 void	fp_match(const struct fp_db *db, const struct facts *fs,
 	    struct fp_result *out);
+void	fp_match_in(const struct fp_db *db, const struct facts *fs,
+	    struct fp_result *out, struct arena *a);
 void	fp_result_free(struct fp_result *r);
 
 /* Does one condition hold over fs? */

@@ -176,7 +176,7 @@ fp_used_text(struct arena *a, const struct fp_cond *c, const struct fact *f)
 
 /* A matched fingerprint; fv[i] is the fact conds[i] looked at. */
 static void
-fp_hit_add(struct fp_result *r, const struct fp_entry *e,
+fp_hit_add(struct fp_result *r, struct arena *a, const struct fp_entry *e,
     const struct fact *const *fv)
 {
 	struct fp_hit *h;
@@ -184,17 +184,17 @@ fp_hit_add(struct fp_result *r, const struct fp_entry *e,
 	size_t i;
 
 	if (r->nhits >= r->hroom)
-		r->hits = arena_grow(&r->arena, r->hits, &r->hroom,
+		r->hits = arena_grow(a, r->hits, &r->hroom,
 		    r->nhits + 1, sizeof(*r->hits));
 	h = &r->hits[r->nhits++];
 	h->fp = e;
 	h->nused = e->nconds;
-	h->used = arena_calloc(&r->arena, e->nconds, sizeof(*h->used));
+	h->used = arena_calloc(a, e->nconds, sizeof(*h->used));
 	for (i = 0; i < e->nconds; i++) {
 		c = &e->conds[i];
 		h->used[i].fact = c->fact;
 		h->used[i].value = fv[i];
-		h->used[i].text = fp_used_text(&r->arena, c, fv[i]);
+		h->used[i].text = fp_used_text(a, c, fv[i]);
 	}
 }
 
@@ -239,6 +239,13 @@ void
 fp_match(const struct fp_db *db, const struct facts *fs,
     struct fp_result *out)
 {
+	fp_match_in(db, fs, out, &out->arena);	/* initialised there */
+}
+
+void
+fp_match_in(const struct fp_db *db, const struct facts *fs,
+    struct fp_result *out, struct arena *a)
+{
 	const struct fp_entry *e;
 	const struct fact *fbuf[FP_MATCH_CONDS_LOCAL], **fv;
 	struct fp_match_cache mc;
@@ -261,13 +268,13 @@ fp_match(const struct fp_db *db, const struct facts *fs,
 	for (i = 0; i < db->nentries; i++) {
 		e = &db->entries[i];
 		fv = e->nconds <= FP_MATCH_CONDS_LOCAL ? fbuf :
-		    arena_alloc(&out->arena, e->nconds * sizeof(*fv));
+		    arena_alloc(a, e->nconds * sizeof(*fv));
 		for (j = 0; j < e->nconds; j++)
 			if (!fp_match_one(&e->conds[j], fs, &fv[j], &mc))
 				break;
 		if (j < e->nconds)
 			continue;
-		fp_hit_add(out, e, fv);
+		fp_hit_add(out, a, e, fv);
 		if ((fam = e->fam) >= 0)
 			out->verdict.score[fam] += e->weight;
 	}

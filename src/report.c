@@ -786,7 +786,8 @@ report_from_capture_select(const struct fp_db *db, struct transcript *t,
 	/* One dialogue replay feeds the facts and the report. */
 	d = dialog_from_transcript(t);
 	facts_from_dialogs(&d, &t, 1, &fs);
-	fp_match(db, &fs, &res);
+	/* The match's hits in the facts' arena, freed after it. */
+	fp_match_in(db, &fs, &res, &fs.arena);
 	if (full & (1u << res.verdict.family))
 		r = report_build_d(target, t->server, t->sport, &fs, &res, db,
 		    &t, &d, 1);

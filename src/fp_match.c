@@ -99,7 +99,8 @@ fp_match_text(const struct fp_cond *c, const struct fact *f)
 {
 	if (c->op == FP_OP_CONTAINS)
 		return fp_contains(f->value, c->value);
-	if (c->op == FP_OP_EQ || c->op == FP_OP_NE)	/* first bytes first */
+	/* Equality: the first bytes before strcmp. */
+	if (c->op == FP_OP_EQ || c->op == FP_OP_NE)
 		return fp_match_cmp(c->op, f->value[0] != c->value[0] ||
 		    strcmp(f->value, c->value) != 0);
 	return 0;	/* order on text: never */

@@ -63,6 +63,9 @@ struct facts {
 	size_t		 anom_first;	/* slot + 1 of the first fact named
 					 * "anomaly.*" (0: none), where a
 					 * reader of them starts */
+	const char	*src_in;	/* the last evidence source given */
+	char		*src_copy;	/* and its copy, shared by the
+					 * facts given the same pointer */
 	uint32_t	*hidx;		/* open-addressing index: slot + 1 */
 	size_t		 hsize;		/* power of two, >= 2 * size */
 	/* Slots, index, values, evidence and sources live in one arena
@@ -175,7 +178,12 @@ facts_add_int(struct facts *fs, const char *name, int64_t v)
 	return facts_add_int_h(fs, name, n, facts_hash_l(name, n), v);
 }
 
-/* Attach evidence (escaped text, copied) and source to an existing fact. */
+/*
+ * Attach evidence (escaped text, copied) and source to an existing fact.
+ * The source is copied once per pointer given (the facts of a transcript
+ * share its label's copy): the text behind a pointer given again must
+ * not have changed.
+ */
 static inline void
 facts_set_evidence(struct facts *fs, const char *name,
     const char *evidence, const char *source)

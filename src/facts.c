@@ -396,8 +396,14 @@ facts_set_evidence_h(struct facts *fs, const char *name, size_t len,
 	if (evidence != NULL)
 		f->evidence = facts_strndup(fs, evidence,
 		    strnlen(evidence, 4 * MG_FACT_VALUE_MAX));
-	if (source != NULL)
-		f->source = facts_strndup(fs, source, strlen(source));
+	if (source == NULL)
+		return;
+	/* Every fact of a transcript is given the same label: one copy. */
+	if (source != fs->src_in) {
+		fs->src_copy = facts_strndup(fs, source, strlen(source));
+		fs->src_in = source;
+	}
+	f->source = fs->src_copy;
 }
 
 const struct fact *

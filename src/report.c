@@ -152,7 +152,13 @@ report_evidence_f(struct report *r, const char *fact, const struct fact *f)
 		if (strcmp(r->evidence[i].what, fact) == 0 ||
 		    strcmp(r->evidence[i].text, f->evidence) == 0)
 			return;
-	e.source = report_str(r, f->source);
+	/* Sources repeat (one per transcript): the last copy when the
+	 * same. */
+	if (r->nevidence > 0 && strcmp(r->evidence[r->nevidence - 1].source,
+	    f->source != NULL ? f->source : "") == 0)
+		e.source = r->evidence[r->nevidence - 1].source;
+	else
+		e.source = report_str(r, f->source);
 	/* A condition's fact name (the db's) or a literal: kept. */
 	e.what = (char *)(uintptr_t)fact;
 	e.text = arena_strndup(&r->arena, f->evidence, MG_REPORT_TEXT_MAX);

@@ -35,7 +35,6 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "dialog.h"
 #include "flow.h"
 #include "fp_match.h"
 #include "report.h"
@@ -51,7 +50,6 @@ struct ca_job {
 	enum flow_kind		 kind;
 	enum flow_end		 end;
 	struct transcript	*t;		/* NULL: not judged (TLS) */
-	struct dialog		*d;		/* t's dialogue, replayed */
 	char			 caddr[64], saddr[64];
 	uint16_t		 cport, sport;
 	char			 start[48];	/* first packet, UTC */

@@ -35,7 +35,6 @@
 #include "arena.h"
 #include "fp_match.h"
 
-struct dialog;
 struct transcript;
 
 /* Caps on each list in a report. */
@@ -143,12 +142,6 @@ struct report	*report_from_capture_session(const struct fp_db *db,
 struct report	*report_from_capture_select(const struct fp_db *db,
 		    struct transcript *t, size_t session_index,
 		    unsigned full);
-/* Same, from the transcript's dialogue replayed already (d stays the
- * caller's: the capture analyzer replays it on the reading thread, where
- * the stream bytes are still in the cache). */
-struct report	*report_from_capture_dialog(const struct fp_db *db,
-		    struct transcript *t, struct dialog *d,
-		    size_t session_index, unsigned full);
 /* From parts already computed (fs and res as fp_match left them). */
 struct report	*report_build(const char *target, const char *address,
 		    uint16_t port, const struct facts *fs,

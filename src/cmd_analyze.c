@@ -290,11 +290,6 @@ ca_session(struct capture_session *s, void *arg)
 		job->t = s->t;
 		s->t = NULL;
 		util_utc_iso(job->t->start_us, job->start, sizeof(job->start));
-		/* Replayed here, while the stream bytes are in this CPU's
-		 * cache: a worker then reads the short dialogue, not the
-		 * message bodies (threaded runs took 70% more CPU than
-		 * inline ones, most of it in workers' cache misses). */
-		job->d = dialog_from_transcript(job->t);
 	}
 	ca_judge_submit(r->judge);
 }

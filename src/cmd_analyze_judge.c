@@ -66,10 +66,7 @@ ca_judge_one(const struct ca_judge *j, struct ca_job *job)
 
 	if (job->t == NULL)
 		return;
-	job->rep = job->d != NULL ?
-	    report_from_capture_dialog(j->db, job->t, job->d,
-	    (size_t)job->id, j->json ? ~0u : j->full) :
-	    report_from_capture_select(j->db, job->t,
+	job->rep = report_from_capture_select(j->db, job->t,
 	    (size_t)job->id, j->json ? ~0u : j->full);
 	job->family = job->rep->verdict.family;
 	if (!j->json)
@@ -186,8 +183,6 @@ ca_judge_commit_job(struct ca_judge *j, struct ca_job *job)
 	j->commit(job, j->arg);
 	report_free(job->rep);
 	job->rep = NULL;
-	dialog_free(job->d);
-	job->d = NULL;
 	transcript_free(job->t);
 	job->t = NULL;
 	if (job->json.size > CA_JUDGE_JSON_KEEP)
@@ -335,7 +330,6 @@ ca_judge_free(struct ca_judge *j)
 	}
 	for (i = 0; i < CA_JUDGE_QUEUE; i++) {
 		report_free(j->jobs[i].rep);
-		dialog_free(j->jobs[i].d);
 		transcript_free(j->jobs[i].t);
 		buf_free(&j->jobs[i].json);
 	}

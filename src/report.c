@@ -530,20 +530,9 @@ struct report *
 report_from_capture_select(const struct fp_db *db, struct transcript *t,
     size_t session_index, unsigned full)
 {
-	struct dialog *d = dialog_from_transcript(t);
-	struct report *r;
-
-	r = report_from_capture_dialog(db, t, d, session_index, full);
-	dialog_free(d);
-	return r;
-}
-
-struct report *
-report_from_capture_dialog(const struct fp_db *db, struct transcript *t,
-    struct dialog *d, size_t session_index, unsigned full)
-{
 	struct facts fs;
 	struct fp_result res;
+	struct dialog *d;
 	struct report *r;
 	char target[32], *p = target + sizeof(target);
 	size_t v = session_index;
@@ -558,6 +547,7 @@ report_from_capture_dialog(const struct fp_db *db, struct transcript *t,
 	memcpy(p, "session ", 8);
 	memmove(target, p, (size_t)(target + sizeof(target) - p));
 	/* One dialogue replay feeds the facts and the report. */
+	d = dialog_from_transcript(t);
 	facts_from_dialogs(&d, &t, 1, &fs);
 	/* The match's hits in the facts' arena, freed after it. */
 	fp_match_in(db, &fs, &res, &fs.arena);
@@ -568,6 +558,7 @@ report_from_capture_dialog(const struct fp_db *db, struct transcript *t,
 		r = report_brief(target, t->server, t->sport, &res);
 	fp_result_free(&res);
 	facts_free(&fs);
+	dialog_free(d);
 	r->is_capture = 1;
 	r->session_index = session_index;
 	r->client = report_str(r, t->client);

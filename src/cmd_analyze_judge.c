@@ -21,6 +21,12 @@ enum {
 /* Idle workers are woken once this many jobs wait (or the submitter
  * must wait itself): a wake-up per session costs more than judging it. */
 #define CA_JUDGE_WAKE_BATCH	8
+/* The submitter publishes jobs this many at a time, and a worker takes
+ * up to CA_JUDGE_TAKE_BATCH at once: each lock of the queue moves its
+ * cache lines between the CPUs, which cost more than the judging when
+ * the two threads' CPUs are far apart. */
+#define CA_JUDGE_SUBMIT_BATCH	16
+#define CA_JUDGE_TAKE_BATCH	4
 /* A JSON buffer that grew past this is released after its commit (the
  * 128 kept ones hold at most 8 MiB). */
 #define CA_JUDGE_JSON_KEEP	(64 * 1024)
@@ -34,10 +40,17 @@ struct ca_judge {
 	void			*arg;
 	struct ca_job		 jobs[CA_JUDGE_QUEUE];
 	/* Counters, never wrapped in practice (uint64_t). */
+	/* The submitter's own (no lock): jobs [tail, fill) are filled but
+	 * not yet published; head_seen and bytes_seen as of its last lock. */
+	uint64_t		 fill;
+	uint64_t		 fill_bytes;
+	uint64_t		 head_seen;
+	uint64_t		 bytes_seen;
+	/* Shared, under mu. */
 	uint64_t		 head;		/* next to commit */
 	uint64_t		 take;		/* next for a worker */
-	uint64_t		 tail;		/* next to fill */
-	uint64_t		 bytes;		/* stream bytes in the queue */
+	uint64_t		 tail;		/* next published */
+	uint64_t		 bytes;		/* stream bytes published */
 	int			 stop;
 	int			 committing;	/* a thread is in commit */
 	int			 waiting;	/* submitter waits for room */
@@ -86,17 +99,24 @@ ca_judge_one(const struct ca_judge *j, struct ca_job *job)
 
 static void	ca_judge_commit_done(struct ca_judge *j);
 
-/* Take the next queued job and judge it (lock held on entry and exit). */
+/* Take up to max queued jobs and judge them (lock held on entry and
+ * exit). */
 static void
-ca_judge_take(struct ca_judge *j)
+ca_judge_take(struct ca_judge *j, uint64_t max)
 {
-	struct ca_job *job = &j->jobs[j->take++ % CA_JUDGE_QUEUE];
+	uint64_t from = j->take, n = j->tail - j->take, i;
 
-	job->state = CA_JOB_BUSY;
+	if (n > max)
+		n = max;
+	for (i = from; i < from + n; i++)
+		j->jobs[i % CA_JUDGE_QUEUE].state = CA_JOB_BUSY;
+	j->take += n;
 	pthread_mutex_unlock(&j->mu);
-	ca_judge_one(j, job);
+	for (i = from; i < from + n; i++)
+		ca_judge_one(j, &j->jobs[i % CA_JUDGE_QUEUE]);
 	pthread_mutex_lock(&j->mu);
-	job->state = CA_JOB_DONE;
+	for (i = from; i < from + n; i++)
+		j->jobs[i % CA_JUDGE_QUEUE].state = CA_JOB_DONE;
 }
 
 static void *
@@ -113,7 +133,7 @@ ca_judge_worker(void *arg)
 		}
 		if (j->take == j->tail)
 			break;		/* stop, and nothing left */
-		ca_judge_take(j);
+		ca_judge_take(j, CA_JUDGE_TAKE_BATCH);
 		/* The worker that finishes the head job prints it: the
 		 * reading thread is the busier one. */
 		ca_judge_commit_done(j);
@@ -233,34 +253,53 @@ ca_judge_commit_done(struct ca_judge *j)
  * commits judged ones itself before it sleeps, so the reading thread and
  * the workers share whatever the file needs most.
  */
+/* Make the filled jobs visible to the workers (lock held). */
+static void
+ca_judge_publish(struct ca_judge *j)
+{
+	if (j->fill == j->tail)
+		return;
+	j->tail = j->fill;
+	j->bytes += j->fill_bytes;
+	j->fill_bytes = 0;
+	/* Wake idle workers a batch at a time: a wake-up per session costs
+	 * more than judging it. */
+	if (j->idle > 0 && j->tail - j->take >= CA_JUDGE_WAKE_BATCH)
+		pthread_cond_signal(&j->work);
+}
+
+static int
+ca_judge_full(const struct ca_judge *j)
+{
+	return j->tail - j->head >= CA_JUDGE_QUEUE ||
+	    (j->tail > j->head && j->bytes >= CA_JUDGE_BYTES_MAX);
+}
+
 static void
 ca_judge_wait(struct ca_judge *j, int all)
 {
-	int full;
-
 	pthread_mutex_lock(&j->mu);
+	ca_judge_publish(j);
 	for (;;) {
-		full = j->tail - j->head >= CA_JUDGE_QUEUE ||
-		    (j->tail > j->head && j->bytes >= CA_JUDGE_BYTES_MAX);
-		if (all ? j->head == j->tail : !full)
+		if (all ? j->head == j->tail : !ca_judge_full(j))
 			break;
 		if (j->take < j->tail) {
 			if (j->idle > 0)
 				pthread_cond_broadcast(&j->work);
-			ca_judge_take(j);
+			ca_judge_take(j, 1);
 			ca_judge_commit_done(j);
 			continue;
 		}
 		ca_judge_commit_done(j);
-		full = j->tail - j->head >= CA_JUDGE_QUEUE ||
-		    (j->tail > j->head && j->bytes >= CA_JUDGE_BYTES_MAX);
-		if (all ? j->head == j->tail : !full)
+		if (all ? j->head == j->tail : !ca_judge_full(j))
 			break;
 		j->waiting = 1;
 		j->wait_head = j->head;
 		pthread_cond_wait(&j->room, &j->mu);
 		j->waiting = 0;
 	}
+	j->head_seen = j->head;
+	j->bytes_seen = j->bytes;
 	pthread_mutex_unlock(&j->mu);
 }
 
@@ -270,9 +309,13 @@ ca_judge_slot(struct ca_judge *j)
 	struct ca_job *job;
 	struct buf keep;
 
-	if (j->nth > 0)
+	/* Room as of the last lock is room now (commits only add room):
+	 * lock only when that view is full. */
+	if (j->nth > 0 && (j->fill - j->head_seen >= CA_JUDGE_QUEUE ||
+	    (j->fill > j->head_seen &&
+	    j->bytes_seen + j->fill_bytes >= CA_JUDGE_BYTES_MAX)))
 		ca_judge_wait(j, 0);
-	job = &j->jobs[j->tail % CA_JUDGE_QUEUE];
+	job = &j->jobs[j->fill % CA_JUDGE_QUEUE];
 	keep = job->json;
 	memset(job, 0, sizeof(*job));
 	job->json = keep;
@@ -282,24 +325,25 @@ ca_judge_slot(struct ca_judge *j)
 void
 ca_judge_submit(struct ca_judge *j)
 {
-	struct ca_job *job = &j->jobs[j->tail % CA_JUDGE_QUEUE];
+	struct ca_job *job = &j->jobs[j->fill % CA_JUDGE_QUEUE];
 
 	if (j->nth == 0) {
-		j->tail++;
+		j->tail = ++j->fill;
 		ca_judge_one(j, job);
 		ca_judge_commit_job(j, job);
 		j->head++;
 		return;
 	}
-	pthread_mutex_lock(&j->mu);
 	job->state = CA_JOB_QUEUED;
-	j->bytes += ca_job_bytes(job);
-	j->tail++;
-	/* Wake idle workers a batch at a time: a wake-up per session costs
-	 * more than judging it. */
-	if (j->idle > 0 && j->tail - j->take >= CA_JUDGE_WAKE_BATCH)
-		pthread_cond_signal(&j->work);
-	pthread_mutex_unlock(&j->mu);
+	j->fill++;
+	j->fill_bytes += ca_job_bytes(job);
+	if (j->fill - j->tail >= CA_JUDGE_SUBMIT_BATCH) {
+		pthread_mutex_lock(&j->mu);
+		ca_judge_publish(j);
+		j->head_seen = j->head;
+		j->bytes_seen = j->bytes;
+		pthread_mutex_unlock(&j->mu);
+	}
 }
 
 void

@@ -152,8 +152,8 @@ ca_judge_threads_default(void)
 	if (e != NULL && util_parse_u64(e, 0, CA_JUDGE_THREADS_MAX, &v) == 0)
 		return (size_t)v;
 	/* one CPU is the reading thread's: n - 1 workers (on 2 CPUs, one
-	 * worker took 0.49 s median wall for the 50,000-session bench file,
-	 * two 0.58 s: three threads on two cores wait for each other) */
+	 * worker took 0.41-0.43 s wall for the 50,000-session bench file,
+	 * two 0.44-0.47 s: three threads on two cores wait for each other) */
 	n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
 	if (n <= 0)
 		return 0;

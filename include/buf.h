@@ -24,6 +24,11 @@ struct buf {
 void buf_init(struct buf *b, size_t cap);
 void buf_free(struct buf *b);		/* storage only; b may be reused */
 void buf_reset(struct buf *b);		/* len = 0, keeps storage */
+/* Storage for n more bytes past len (and the NUL) when the cap allows
+ * them, so in-place writers (escape_wire(), report_json) skip measuring
+ * and growing; the content is unchanged.  1 if the room is there, else 0
+ * (nothing changed). */
+int buf_room(struct buf *b, size_t n);
 int buf_append(struct buf *b, const void *p, size_t n);
 int buf_append_str(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...)

@@ -49,14 +49,5 @@ size_t	escape_wire_len(const uint8_t *p, size_t n);
  * callers with their own storage (report.c's arena).
  */
 size_t	escape_wire_to(char *dst, const uint8_t *p, size_t n);
-/*
- * Storage in b for n more bytes past b->len (and the NUL) when b's cap
- * allows them, so escape_wire() and other in-place writers skip their
- * measuring and growing; b's content is unchanged.  Returns whether the
- * room is there.  (buf.h has no reserve: the storage is grown here as
- * buf_reserve would, in one allocation for what doubling would reach in
- * several.)
- */
-int	escape_buf_room(struct buf *b, size_t n);
 
 #endif /* ESCAPE_H */

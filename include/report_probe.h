@@ -34,7 +34,7 @@ report_take(struct report *r, const struct buf *b)
 }
 
 /* n bytes at s appended to b, in place when b has the room (the
- * report's scratch has: escape_buf_room), else as buf_append does. */
+ * report's scratch has: buf_room), else as buf_append does. */
 static inline void
 report_put(struct buf *b, const char *s, size_t n)
 {

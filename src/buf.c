@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,21 @@ buf_reserve(struct buf *b, size_t need)
 		sz *= 2;
 	b->data = xreallocarray(b->data, sz, 1);
 	b->size = sz;
+}
+
+int
+buf_room(struct buf *b, size_t n)
+{
+	/* The cap first: storage that happens to be larger is no licence
+	 * to write past it. */
+	if (b->len > b->cap || b->cap - b->len < n ||
+	    n >= SIZE_MAX / 2 - b->len)
+		return 0;
+	if (b->size > b->len + n)
+		return 1;
+	buf_reserve(b, b->len + n);
+	b->data[b->len] = '\0';
+	return 1;
 }
 
 int

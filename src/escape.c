@@ -223,24 +223,3 @@ escape_wire_str_in(struct arena *a, const uint8_t *p, size_t n, size_t cap)
 	s[k] = '\0';
 	return s;
 }
-
-int
-escape_buf_room(struct buf *b, size_t need)
-{
-	size_t sz;
-
-	if (b->size > b->len + need)
-		return 1;
-	if (b->len > b->cap || b->cap - b->len < need ||
-	    need >= SIZE_MAX / 2 - b->len)
-		return 0;
-	/* buf_reserve's own sizes (from 64, doubled past the need), the
-	 * storage still xmalloc'd for buf_free: buf.h has no reserve. */
-	sz = b->size ? b->size : 64;
-	while (sz <= b->len + need)
-		sz *= 2;
-	b->data = xreallocarray(b->data, sz, 1);
-	b->size = sz;
-	b->data[b->len] = '\0';
-	return 1;
-}

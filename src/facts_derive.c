@@ -106,7 +106,7 @@ facts_scratch(struct facts *fs, size_t cap)
 	buf_reset(&fs->scratch);
 	fs->scratch.cap = cap;
 	/* Room for the usual reply at once (escaped in place). */
-	(void)escape_buf_room(&fs->scratch, FACTS_SCRATCH_ROOM);
+	(void)buf_room(&fs->scratch, FACTS_SCRATCH_ROOM);
 	return &fs->scratch;
 }
 

@@ -431,7 +431,7 @@ report_build_d(const char *target, const char *address, uint16_t port,
 	report_fix(r, db);
 	/* One scratch buffer for every text built here. */
 	buf_init(&b, MG_REPORT_TEXT_MAX + 64);
-	(void)escape_buf_room(&b, MG_REPORT_TEXT_MAX);	/* one malloc */
+	(void)buf_room(&b, MG_REPORT_TEXT_MAX);	/* one malloc */
 	for (i = 0; i < n; i++) {
 		if (r->nkeywords == 0)
 			report_keywords(r, &b, d[i]);

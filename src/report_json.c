@@ -297,7 +297,7 @@ report_json_str(struct report_json_w *w, const char *s)
 	if (!w->err && n < (SIZE_MAX - 3 - RJ_SLACK) / 6 &&
 	    b->cap - b->len >= 6 * n + 2 &&
 	    (b->size > b->len + 6 * n + 2 + RJ_SLACK ||
-	    escape_buf_room(b, 6 * n + 2 + RJ_SLACK))) {
+	    buf_room(b, 6 * n + 2 + RJ_SLACK))) {
 		if (report_json_fast(b, s, n) == 0)
 			return;
 		n = 0;	/* json_string() refuses it: out_json_str "" */

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
@@ -88,6 +89,30 @@ test_buf_cap(void **state)
 	buf_free(&b);
 }
 
+/* buf_room: storage for n more bytes and the NUL within the cap, the
+ * content kept; past the cap nothing changes. */
+static void
+test_buf_room(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 100);
+	assert_int_equal(buf_room(&b, 0), 1);
+	assert_non_null(b.data);
+	assert_int_equal(b.data[0], '\0');
+	assert_int_equal(buf_append(&b, "abc", 3), 0);
+	assert_int_equal(buf_room(&b, 90), 1);
+	assert_true(b.size > b.len + 90);
+	assert_string_equal(buf_cstr(&b), "abc");
+	assert_int_equal(buf_room(&b, 97), 1);		/* len 3 + 97 = cap */
+	assert_int_equal(buf_room(&b, 98), 0);		/* past the cap */
+	assert_int_equal(buf_room(&b, (size_t)-1), 0);
+	assert_int_equal(b.len, 3);
+	assert_string_equal(buf_cstr(&b), "abc");
+	buf_free(&b);
+}
+
 static void
 test_buf_large_printf(void **state)
 {
@@ -146,6 +171,7 @@ main(void)
 		cmocka_unit_test(test_utc_iso),
 		cmocka_unit_test(test_strlcpy),
 		cmocka_unit_test(test_buf_cap),
+		cmocka_unit_test(test_buf_room),
 		cmocka_unit_test(test_buf_large_printf),
 	};
 

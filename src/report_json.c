@@ -122,11 +122,36 @@ report_json_high(const unsigned char *p, size_t n)
 	return (acc & RJ_HIGH) != 0;
 }
 
+/* The JSON escape of c (a byte report_json_class marks 1: '"', '\\' or
+ * a control character) into o, as jansson writes it; its length. */
+static inline size_t
+report_json_esc1(unsigned char c, char *o)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	o[0] = '\\';
+	switch (c) {
+	case '"':	o[1] = '"';	return 2;
+	case '\\':	o[1] = '\\';	return 2;
+	case '\b':	o[1] = 'b';	return 2;
+	case '\f':	o[1] = 'f';	return 2;
+	case '\n':	o[1] = 'n';	return 2;
+	case '\r':	o[1] = 'r';	return 2;
+	case '\t':	o[1] = 't';	return 2;
+	default:
+		o[1] = 'u';
+		o[2] = '0';
+		o[3] = '0';
+		o[4] = hex[c >> 4];
+		o[5] = hex[c & 15];
+		return 6;
+	}
+}
+
 /* s (n bytes) escaped as jansson's dump_string(), quotes excluded. */
 static void
 report_json_esc(struct report_json_w *w, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, start = 0;
 	uint64_t x;
@@ -146,25 +171,7 @@ report_json_esc(struct report_json_w *w, const char *s, size_t n)
 		}
 		report_json_raw(w, s + start, i - start);
 		start = i + 1;
-		esc[0] = '\\';
-		switch (p[i++]) {
-		case '"':	esc[1] = '"';	break;
-		case '\\':	esc[1] = '\\';	break;
-		case '\b':	esc[1] = 'b';	break;
-		case '\f':	esc[1] = 'f';	break;
-		case '\n':	esc[1] = 'n';	break;
-		case '\r':	esc[1] = 'r';	break;
-		case '\t':	esc[1] = 't';	break;
-		default:
-			esc[1] = 'u';
-			esc[2] = '0';
-			esc[3] = '0';
-			esc[4] = hex[p[i - 1] >> 4];
-			esc[5] = hex[p[i - 1] & 15];
-			report_json_raw(w, esc, 6);
-			continue;
-		}
-		report_json_raw(w, esc, 2);
+		report_json_raw(w, esc, report_json_esc1(p[i++], esc));
 	}
 	report_json_raw(w, s + start, n - start);
 }
@@ -212,7 +219,6 @@ report_json_mask16(const unsigned char *p)
 static int
 report_json_fast(struct buf *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)s, *q;
 	unsigned char tail[16];
 	char *o = (char *)b->data + b->len;
@@ -255,25 +261,7 @@ report_json_fast(struct buf *b, const char *s, size_t n)
 		default:
 			break;
 		}
-		o[0] = '\\';
-		switch (c) {
-		case '"':	o[1] = '"';	break;
-		case '\\':	o[1] = '\\';	break;
-		case '\b':	o[1] = 'b';	break;
-		case '\f':	o[1] = 'f';	break;
-		case '\n':	o[1] = 'n';	break;
-		case '\r':	o[1] = 'r';	break;
-		case '\t':	o[1] = 't';	break;
-		default:
-			o[1] = 'u';
-			o[2] = '0';
-			o[3] = '0';
-			o[4] = hex[c >> 4];
-			o[5] = hex[c & 15];
-			o += 6;
-			continue;
-		}
-		o += 2;
+		o += report_json_esc1(c, o);
 	}
 	if (high && !report_json_utf8_ok(s, n))
 		return -1;

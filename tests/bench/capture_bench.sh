@@ -13,6 +13,9 @@
 #   2. tshark -r FILE -Y smtp -T fields -e smtp.req.command
 #   3. mailguard-detect -r FILE --json (judging on worker threads, the
 #      default), and again with MG_ANALYZE_THREADS=0 (judging inline)
+#   4. tests/bench/pcap_loop -s FILE (the bare loop with a busy second
+#      thread in the process: the host check, near 1x when the machine
+#      runs a process's threads independently)
 # $MG_BENCH_ROUNDS times (default 5; tshark once), in a rotated order,
 # and prints the median and range of wall and CPU time, the peak RSS, the
 # ratios of the medians, the load average before and after (the machine
@@ -63,6 +66,13 @@ cmds = [
     ("mailguard-detect --json", [det, "-r", f, "--json"]),
     ("mailguard-detect, 0 threads", ["env", "MG_ANALYZE_THREADS=0", det,
                                      "-r", f, "--json"]),
+    # The host check: the bare loop while a second thread of the same
+    # process keeps busy on its own memory.  Near 1x the bare loop: the
+    # two CPUs work independently.  Well above: the VM slows a process's
+    # threads when they run at once, and the threaded figures above are
+    # slowed with it (docs/benchmarks.md, 2026-11-23).
+    ("pcap_loop -s (busy thread)",
+     [os.path.join(build, "tests/bench/pcap_loop"), "-s", f]),
 ]
 rounds = int(os.environ.get("MG_BENCH_ROUNDS", "5"))
 print("CPUs online %d, load average before: %.2f %.2f %.2f"

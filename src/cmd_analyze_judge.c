@@ -39,9 +39,9 @@ struct ca_judge {
 	ca_judge_commit_fn	*commit;
 	void			*arg;
 	struct ca_job		 jobs[CA_JUDGE_QUEUE];
-	/* Counters, never wrapped in practice (uint64_t). */
-	/* The submitter's own (no lock): jobs [tail, fill) are filled but
-	 * not yet published; head_seen and bytes_seen as of its last lock. */
+	/* Counters (uint64_t: never wrap in practice).  The submitter's
+	 * own, no lock: jobs [tail, fill) are filled but not yet
+	 * published; head_seen and bytes_seen as of its last lock. */
 	uint64_t		 fill;
 	uint64_t		 fill_bytes;
 	uint64_t		 head_seen;
@@ -97,7 +97,7 @@ ca_judge_one(const struct ca_judge *j, struct ca_job *job)
 	}
 }
 
-static void	ca_judge_commit_done(struct ca_judge *j);
+static int	ca_judge_commit_done(struct ca_judge *j);
 
 /* Take up to max queued jobs and judge them (lock held on entry and
  * exit). */
@@ -211,15 +211,17 @@ ca_judge_commit_job(struct ca_judge *j, struct ca_job *job)
 
 /*
  * Commit, in order, every judged job at the head (lock held on entry and
- * exit).  One thread commits at a time (committing); it may be a worker
- * or the submitter, so whatever the commit callback does is serialised
- * and ordered by the lock.  The submitter, if it waits for room, is
- * woken once a quarter of the queue is free or the queue is empty.
+ * exit); whether any was.  One thread commits at a time (committing); it
+ * may be a worker or the submitter, so whatever the commit callback does
+ * is serialised and ordered by the lock.  The submitter, if it waits for
+ * room, is woken once a quarter of the queue is free or the queue is
+ * empty.
  */
-static void
+static int
 ca_judge_commit_done(struct ca_judge *j)
 {
 	uint64_t from, to, i, bytes;
+	int any = 0;
 
 	while (!j->committing) {
 		from = to = j->head;
@@ -227,7 +229,8 @@ ca_judge_commit_done(struct ca_judge *j)
 		    j->jobs[to % CA_JUDGE_QUEUE].state == CA_JOB_DONE)
 			to++;
 		if (to == from)
-			return;
+			break;
+		any = 1;
 		j->committing = 1;
 		pthread_mutex_unlock(&j->mu);
 		bytes = 0;
@@ -245,14 +248,9 @@ ca_judge_commit_done(struct ca_judge *j)
 		    || j->head == j->tail))
 			pthread_cond_signal(&j->room);
 	}
+	return any;
 }
 
-/*
- * Wait until the queue has room (count and bytes) or, with all, is
- * empty.  Waiting is working: the submitter judges queued jobs and
- * commits judged ones itself before it sleeps, so the reading thread and
- * the workers share whatever the file needs most.
- */
 /* Make the filled jobs visible to the workers (lock held). */
 static void
 ca_judge_publish(struct ca_judge *j)
@@ -268,38 +266,47 @@ ca_judge_publish(struct ca_judge *j)
 		pthread_cond_signal(&j->work);
 }
 
+/* Is a queue of n jobs holding bytes stream bytes full? */
 static int
-ca_judge_full(const struct ca_judge *j)
+ca_judge_over(uint64_t n, uint64_t bytes)
 {
-	return j->tail - j->head >= CA_JUDGE_QUEUE ||
-	    (j->tail > j->head && j->bytes >= CA_JUDGE_BYTES_MAX);
+	return n >= CA_JUDGE_QUEUE || (n > 0 && bytes >= CA_JUDGE_BYTES_MAX);
 }
 
+/* What the submitter knows of the shared counters (lock held). */
+static void
+ca_judge_look(struct ca_judge *j)
+{
+	j->head_seen = j->head;
+	j->bytes_seen = j->bytes;
+}
+
+/*
+ * Wait until the queue has room (count and bytes) or, with all, is
+ * empty.  Waiting is working: the submitter judges queued jobs and
+ * commits judged ones itself before it sleeps, so the reading thread and
+ * the workers share whatever the file needs most.
+ */
 static void
 ca_judge_wait(struct ca_judge *j, int all)
 {
 	pthread_mutex_lock(&j->mu);
 	ca_judge_publish(j);
-	for (;;) {
-		if (all ? j->head == j->tail : !ca_judge_full(j))
-			break;
+	while (all ? j->head != j->tail :
+	    ca_judge_over(j->tail - j->head, j->bytes)) {
 		if (j->take < j->tail) {
 			if (j->idle > 0)
 				pthread_cond_broadcast(&j->work);
 			ca_judge_take(j, 1);
 			ca_judge_commit_done(j);
-			continue;
+		} else if (!ca_judge_commit_done(j)) {
+			j->waiting = 1;
+			j->wait_head = j->head;
+			pthread_cond_wait(&j->room, &j->mu);
+			j->waiting = 0;
 		}
-		ca_judge_commit_done(j);
-		if (all ? j->head == j->tail : !ca_judge_full(j))
-			break;
-		j->waiting = 1;
-		j->wait_head = j->head;
-		pthread_cond_wait(&j->room, &j->mu);
-		j->waiting = 0;
 	}
-	j->head_seen = j->head;
-	j->bytes_seen = j->bytes;
+	ca_judge_look(j);
 	pthread_mutex_unlock(&j->mu);
 }
 
@@ -311,9 +318,8 @@ ca_judge_slot(struct ca_judge *j)
 
 	/* Room as of the last lock is room now (commits only add room):
 	 * lock only when that view is full. */
-	if (j->nth > 0 && (j->fill - j->head_seen >= CA_JUDGE_QUEUE ||
-	    (j->fill > j->head_seen &&
-	    j->bytes_seen + j->fill_bytes >= CA_JUDGE_BYTES_MAX)))
+	if (j->nth > 0 && ca_judge_over(j->fill - j->head_seen,
+	    j->bytes_seen + j->fill_bytes))
 		ca_judge_wait(j, 0);
 	job = &j->jobs[j->fill % CA_JUDGE_QUEUE];
 	keep = job->json;
@@ -340,8 +346,7 @@ ca_judge_submit(struct ca_judge *j)
 	if (j->fill - j->tail >= CA_JUDGE_SUBMIT_BATCH) {
 		pthread_mutex_lock(&j->mu);
 		ca_judge_publish(j);
-		j->head_seen = j->head;
-		j->bytes_seen = j->bytes;
+		ca_judge_look(j);
 		pthread_mutex_unlock(&j->mu);
 	}
 }

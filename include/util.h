@@ -53,6 +53,8 @@ size_t util_strlcpy(char *dst, const char *src, size_t size);
 
 /* Case-insensitive compare of a slice with a NUL-terminated ASCII word. */
 int util_slice_ieq(const char *p, size_t len, const char *word);
+/* 1 if p[0..len) is at least one byte and every byte is c. */
+int util_all_byte(const void *p, size_t len, int c);
 
 /* Monotonic time in microseconds, and wall-clock time in microseconds. */
 uint64_t util_mono_us(void);

@@ -8,6 +8,7 @@
 #include "capdiff.h"
 #include "capdiff_clock.h"
 #include "escape.h"
+#include "smtp_ext.h"
 #include "util.h"
 
 static const char *const what_names[CAPDIFF__COUNT] = {
@@ -193,16 +194,11 @@ capdiff_word(const uint8_t *p, size_t n, char *out, size_t outsz)
 static int
 capdiff_is_masked_kw(const uint8_t *p, size_t n)
 {
-	size_t i, k = 0;
+	size_t k = 0;
 
 	while (k < n && p[k] != ' ' && p[k] != '\r' && p[k] != '\n')
 		k++;
-	if (k < 2 || p[k - 1] < 'A' || p[k - 1] > 'Z')
-		return 0;
-	for (i = 0; i + 1 < k; i++)
-		if (p[i] != 'X')
-			return 0;
-	return 1;
+	return smtp_ext_is_masked((const char *)p, k, NULL);
 }
 
 static enum capdiff_what

@@ -10,31 +10,16 @@
 #include "escape.h"
 #include "facts.h"
 #include "facts_greeting.h"
+#include "util.h"
 
 /* Is [p, p+n) "DDD" then ' ' or '-' then one or more '*'? */
 static int
 facts_star_line(const uint8_t *p, size_t n)
 {
-	size_t i;
-
 	if (n < 5 || !isdigit(p[0]) || !isdigit(p[1]) || !isdigit(p[2]) ||
 	    (p[3] != ' ' && p[3] != '-'))
 		return 0;
-	for (i = 4; i < n; i++)
-		if (p[i] != '*')
-			return 0;
-	return 1;
-}
-
-static int
-facts_all_stars(const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] != '*')
-			return 0;
-	return n > 0;
+	return util_all_byte(p + 4, n - 4, '*');
 }
 
 /*
@@ -60,7 +45,7 @@ facts_greeting_class(const struct dialog *d)
 		nlines++;
 		if (facts_star_line(p, len))
 			star++;
-		else if (nlines > 1 && facts_all_stars(p, len))
+		else if (nlines > 1 && util_all_byte(p, len, '*'))
 			after4++;
 		text += len > 4 ? len - 4 : 0;
 		/* Postfix smtp_proto.c: strspn(text, "20 *\t\n") == len.

@@ -134,19 +134,6 @@ smtp_cmd_verb_is_asa(enum smtp_verb v)
 	return (unsigned)v < SMTP_VERB__COUNT && smtp_cmd_verbs[v].asa;
 }
 
-static int
-smtp_cmd_all_x(const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	if (len == 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (p[i] != 'X')
-			return 0;
-	return 1;
-}
-
 /* Byte-class anomalies of the whole line. */
 static unsigned
 smtp_cmd_scan_bytes(const uint8_t *p, size_t len)
@@ -435,7 +422,7 @@ smtp_cmd_verb_checks(struct smtp_cmd *c)
 	for (i = 0; i < c->verb_text.len; i++)
 		if (c->verb_text.p[i] >= 'a' && c->verb_text.p[i] <= 'z')
 			c->anomalies |= SMTP_CMD_LOWERCASE;
-	if (smtp_cmd_all_x(c->verb_text.p, c->verb_text.len))
+	if (util_all_byte(c->verb_text.p, c->verb_text.len, 'X'))
 		c->anomalies |= SMTP_CMD_VERB_XFILLED;
 	if (c->verb == SMTP_VERB_UNKNOWN)
 		return;
@@ -455,7 +442,7 @@ smtp_cmd_parse(const uint8_t *p, size_t len, struct smtp_cmd *c)
 	c->anomalies = smtp_cmd_scan_bytes(p, len);
 	/* ASA inspect esmtp X-fills every byte of a refused command except
 	 * CR LF (behaviour reference 2, DOC). */
-	if (smtp_cmd_all_x(p, len))
+	if (util_all_byte(p, len, 'X'))
 		c->anomalies |= SMTP_CMD_LINE_XFILLED;
 	while (i < len && p[i] != ' ' && p[i] != '\t')
 		i++;

@@ -88,14 +88,10 @@ static const struct smtp_ext_known {
 int
 smtp_ext_is_masked(const char *p, size_t len, char *letter)
 {
-	size_t i;
-
 	/* ASA: (length - 1) 'X' then one capital letter, at least "XA". */
-	if (len < 2 || p[len - 1] < 'A' || p[len - 1] > 'Z')
+	if (len < 2 || p[len - 1] < 'A' || p[len - 1] > 'Z' ||
+	    !util_all_byte(p, len - 1, 'X'))
 		return 0;
-	for (i = 0; i + 1 < len; i++)
-		if (p[i] != 'X')
-			return 0;
 	if (letter != NULL)
 		*letter = p[len - 1];
 	return 1;

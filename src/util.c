@@ -208,6 +208,20 @@ util_slice_ieq(const char *p, size_t len, const char *word)
 	return strlen(word) == len && strncasecmp(p, word, len) == 0;
 }
 
+int
+util_all_byte(const void *p, size_t len, int c)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (b[i] != (unsigned char)c)
+			return 0;
+	return 1;
+}
+
 uint64_t
 util_mono_us(void)
 {

@@ -89,6 +89,19 @@ test_buf_cap(void **state)
 	buf_free(&b);
 }
 
+static void
+test_all_byte(void **state)
+{
+	(void)state;
+	assert_int_equal(util_all_byte("", 0, 'X'), 0);
+	assert_int_equal(util_all_byte("X", 1, 'X'), 1);
+	assert_int_equal(util_all_byte("XXXXXXXX", 8, 'X'), 1);
+	assert_int_equal(util_all_byte("XXXXXXXA", 8, 'X'), 0);
+	assert_int_equal(util_all_byte("XXXXXXXA", 7, 'X'), 1);
+	assert_int_equal(util_all_byte("*x**", 4, '*'), 0);
+	assert_int_equal(util_all_byte("\xff\xff", 2, 0xff), 1);
+}
+
 /* buf_room: storage for n more bytes and the NUL within the cap, the
  * content kept; past the cap nothing changes. */
 static void
@@ -172,6 +185,7 @@ main(void)
 		cmocka_unit_test(test_strlcpy),
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_buf_room),
+		cmocka_unit_test(test_all_byte),
 		cmocka_unit_test(test_buf_large_printf),
 	};
 

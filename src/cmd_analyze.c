@@ -6,13 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "capdiff_clock.h"
 #include "capture.h"
 #include "cmd_analyze.h"
 #include "cmd_analyze_judge.h"
-#include "capdiff_clock.h"
 #include "cmd_analyze_two.h"
 #include "dialog.h"
 #include "escape.h"

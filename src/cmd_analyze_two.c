@@ -138,7 +138,6 @@ static void
 ca_two_session(struct capture_session *s, void *arg)
 {
 	struct ca_two_side *sd = arg;
-
 	struct ca_two *r = sd->run;
 	int i = sd->idx;
 
